@@ -1,0 +1,11 @@
+import { ApiToken } from '../../../../libs/auth/src/api-token.entity.js';
+import { Organization } from '../../../../libs/organizations/src/organization.entity.js';
+import type { SchemaParts } from '../../../../libs/persistence/src/data-source.options.js';
+import { User } from '../../../../libs/users/src/user.entity.js';
+import { MIGRATIONS } from '../../../../migrations/index.js';
+
+/** Every entity and migration of the connector; the one list the app, CLI and TypeORM CLI share. */
+export const SCHEMA: SchemaParts = {
+  entities: [Organization, User, ApiToken],
+  migrations: MIGRATIONS,
+};

@@ -1,0 +1,27 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { renderError } from './error.renderer.js';
+
+/** Only what helps and cannot leak: TypeORM errors carry the query's parameters, which we never log. */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code } = error as Error & { code?: unknown };
+  return { type: error.name, message: error.message, code, stack: error.stack };
+}
+
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const rendered = renderError(error, request.url, request.id);
+  if (rendered.classified.unexpected || rendered.status >= 500) {
+    request.log.error({ err: loggableError(error) }, 'request failed');
+  }
+  void reply.status(rendered.status).headers(rendered.headers).type(rendered.contentType).send(rendered.body);
+}
+
+/** Every error, from guards, pipes, handlers, unknown routes and body parsing alike. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+}

@@ -1,0 +1,108 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { ConfigError, loadConfig, type AppConfig } from '../../../libs/config/src/app.config.js';
+import { runMigrationsLocked } from '../../../libs/persistence/src/migrations.runner.js';
+import { bootstrapFirstRun, type FirstRunResult } from './bootstrap/first-run.js';
+import { createApp } from './create-app.js';
+import { openDatabase, type OpenDatabase } from './database/database.provider.js';
+
+function baseUrl(config: AppConfig, port: number): string {
+  if (config.publicBaseUrl) return config.publicBaseUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function banner(url: string, firstRun: FirstRunResult | undefined, embedded: boolean): string {
+  const lines = ['', `SCIM connector listening on ${url}${embedded ? ' (embedded PostgreSQL)' : ''}`];
+  if (firstRun) {
+    const tenant = `${url}/scim/${firstRun.organizationId}`;
+    lines.push(
+      '',
+      `First run: created the organization "${firstRun.organizationName}" and a Directory Synchronizer token.`,
+      `  Tenant URL:          ${tenant}`,
+      `  Dry-run Tenant URL:  ${tenant}/dry-run`,
+      `  Secret Token:        ${firstRun.token}`,
+      '  (the token is shown only this once)',
+      '',
+      'Try it:',
+      `  curl -H "Authorization: Bearer ${firstRun.token}" ${tenant}/ServiceProviderConfig`,
+    );
+  } else {
+    lines.push(
+      '',
+      'Organizations and tokens: npm run --silent cli -- organizations list',
+      '                          npm run --silent cli -- tokens issue --organization <id> --role DirectorySynchronizer',
+    );
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.problems.join('; ')}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  let database: OpenDatabase | undefined;
+  let app: NestFastifyApplication | undefined;
+  let started = false;
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal} received: finishing in-flight requests, then stopping.\n`);
+    const deadline = setTimeout(() => {
+      process.stderr.write('Shutdown took longer than SHUTDOWN_GRACE_MS; exiting.\n');
+      process.exit(1);
+    }, config.shutdownGraceMs + 5_000);
+    deadline.unref();
+    try {
+      // Stops accepting, waits for in-flight requests, then closes the pool (shutdown hooks).
+      await app?.close();
+    } finally {
+      await database?.close();
+    }
+    process.exit(0);
+  };
+  // Registered first, so a signal during start-up still ends in an orderly stop once started.
+  let stopRequested: string | undefined;
+  const onSignal = (signal: string) => {
+    stopRequested ??= signal;
+    if (started) void stop(signal);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+
+  database = await openDatabase(config);
+  try {
+    app = await createApp({ config, databaseUrl: database.url });
+    const dataSource = app.get<DataSource>(getDataSourceToken());
+    if (config.migrateOnStart) await runMigrationsLocked(dataSource);
+    const firstRun = config.bootstrapDemoOrganization ? await bootstrapFirstRun(app) : undefined;
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.getHttpServer().address();
+    const port = address && typeof address === 'object' ? address.port : config.port;
+    process.stdout.write(banner(baseUrl(config, port), firstRun, database.embedded));
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await database.close();
+    throw error;
+  }
+  started = true;
+  if (stopRequested) await stop(stopRequested);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `The connector could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

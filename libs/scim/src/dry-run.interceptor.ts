@@ -1,0 +1,48 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { FastifyRequest } from 'fastify';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { isRetryableTransactionError } from '../../persistence/src/database.errors.js';
+import { isDryRunRequest } from './scim.routes.js';
+
+/** Carries a dry-run's answer out of the transaction it rolls back. */
+class DryRunRollback extends Error {
+  constructor(readonly result: unknown) {
+    super('dry-run rollback');
+  }
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * One transaction per SCIM request. On the dry-run Tenant URL the handler runs exactly as it would
+ * for real, its answer is kept, and the transaction is rolled back, so the answer is what the real
+ * call would give and nothing is committed. Serialization failures and deadlocks are retried here
+ * (the handler runs again from the start) so they never reach Entra as a 500.
+ */
+@Injectable()
+export class DryRunInterceptor implements NestInterceptor {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const dryRun = isDryRunRequest(context.switchToHttp().getRequest<FastifyRequest>());
+    return from(this.run(next, dryRun));
+  }
+
+  private async run(next: CallHandler, dryRun: boolean): Promise<unknown> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.txHost.withTransaction(async () => {
+          const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          if (dryRun) throw new DryRunRollback(result);
+          return result;
+        });
+      } catch (error) {
+        if (error instanceof DryRunRollback) return error.result;
+        if (attempt < MAX_ATTEMPTS && isRetryableTransactionError(error)) continue;
+        throw error;
+      }
+    }
+  }
+}

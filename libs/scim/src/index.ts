@@ -1,0 +1,3 @@
+export * from './dry-run.interceptor.js';
+export * from './scim.module.js';
+export * from './scim.routes.js';

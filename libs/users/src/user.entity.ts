@@ -1,0 +1,71 @@
+import {
+  Column,
+  PrimaryGeneratedColumn,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  type Relation,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Organization } from '../../organizations/src/organization.entity.js';
+import { GLOBAL_ROLES, type GlobalRole } from '../../roles/src/global-role.js';
+
+export const USER_KINDS = ['interactive', 'ci'] as const;
+export type UserKind = (typeof USER_KINDS)[number];
+
+/**
+ * Every tenant table leads with organization_id (primary key included) so the schema can be
+ * distributed by organization. Case-insensitive uniqueness of user_name and uniqueness of
+ * external_id are expression/partial indexes written by hand in the migrations.
+ */
+@Entity({ name: 'users' })
+@Index('UQ_users_organization_lower_user_name', { synchronize: false })
+@Index('UQ_users_organization_external_id', { synchronize: false })
+export class User {
+  @PrimaryColumn({ name: 'organization_id', type: 'uuid', primaryKeyConstraintName: 'PK_users' })
+  organizationId!: string;
+
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_users' })
+  id!: string;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'organization_id', foreignKeyConstraintName: 'FK_users_organization' })
+  organization?: Relation<Organization>;
+
+  @Column({ type: 'enum', enum: USER_KINDS, enumName: 'user_kind', default: 'interactive' })
+  kind!: UserKind;
+
+  @Column({ name: 'user_name', type: 'text' })
+  userName!: string;
+
+  @Column({ name: 'display_name', type: 'text', nullable: true })
+  displayName!: string | null;
+
+  /** The user's identity `<sso-identifier>:<objectId>`; SCIM's externalId. */
+  @Column({ name: 'external_id', type: 'text', nullable: true })
+  externalId!: string | null;
+
+  @Column({
+    name: 'global_role',
+    type: 'enum',
+    enum: GLOBAL_ROLES,
+    enumName: 'global_role',
+    default: 'RegularUser',
+  })
+  globalRole!: GlobalRole;
+
+  @Column({ type: 'boolean', default: true })
+  active!: boolean;
+
+  @Column({ name: 'is_directory_synchronized', type: 'boolean', default: false })
+  isDirectorySynchronized!: boolean;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}
