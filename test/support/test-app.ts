@@ -26,7 +26,14 @@ export interface TestAppOptions {
 /** The real application on a database of its own, not listening: supertest drives it in-process. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, ...options.env });
+  // supertest listens on a new port per request; a fixed public URL keeps meta.location stable.
+  const config = loadConfig({
+    // TEST_LOG_LEVEL=error shows the server's own log of failing requests while debugging a test.
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: db.url,
+    PUBLIC_BASE_URL: 'http://scim.test',
+    ...options.env,
+  });
   const databaseUrl = options.databaseUrl ? await options.databaseUrl(db) : db.url;
   const app = await createApp({ config, databaseUrl, imports: options.imports });
   return {

@@ -7,6 +7,7 @@ import { HealthModule } from '../../../libs/health/src/health.module.js';
 import { OrganizationsModule } from '../../../libs/organizations/src/organizations.module.js';
 import { PersistenceModule } from '../../../libs/persistence/src/persistence.module.js';
 import { ScimModule } from '../../../libs/scim/src/scim.module.js';
+import { SyncAuditModule } from '../../../libs/sync-audit/src/sync-audit.module.js';
 import { SCHEMA } from './database/schema.js';
 import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 
@@ -36,6 +37,7 @@ export class AppModule {
         ),
         OrganizationsModule,
         AuthModule,
+        SyncAuditModule,
         ScimModule,
         HealthModule,
         ...(options.imports ?? []),

@@ -30,7 +30,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
       abortOnError: false,
     },
   );
-  configureFastify(app);
+  configureFastify(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

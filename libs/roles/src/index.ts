@@ -1,1 +1,2 @@
 export * from './global-role.js';
+export * from './role-assignment.js';

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../../auth/src/auth.module.js';
+import { UsersModule } from '../../users/src/users.module.js';
+import { DiscoveryController } from './discovery.controller.js';
 import { DryRunInterceptor } from './dry-run.interceptor.js';
-import { ServiceProviderConfigController } from './service-provider-config.controller.js';
+import { EntraMappingController } from './entra-mapping.controller.js';
+import { UsersController } from './users.controller.js';
 
 @Module({
-  imports: [AuthModule],
-  controllers: [ServiceProviderConfigController],
+  imports: [AuthModule, UsersModule],
+  controllers: [DiscoveryController, UsersController, EntraMappingController],
   providers: [DryRunInterceptor],
   exports: [AuthModule, DryRunInterceptor],
 })

@@ -63,6 +63,22 @@ export class User {
   @Column({ name: 'is_directory_synchronized', type: 'boolean', default: false })
   isDirectorySynchronized!: boolean;
 
+  /** The role set Entra sent (app role values); globalRole is derived from it for synchronized users. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  roles!: string[];
+
+  /** Every SCIM attribute without a column of its own (name, emails, extensions, unknown ones), as sent. */
+  @Column({ name: 'scim_attributes', type: 'jsonb', default: () => "'{}'" })
+  scimAttributes!: Record<string, unknown>;
+
+  /** Bumped on every change; the SCIM ETag. */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
+
+  /** Set by SCIM DELETE: gone from SCIM's view, kept (deactivated) for signing history and audit. */
+  @Column({ name: 'scim_deleted_at', type: 'timestamptz', nullable: true })
+  scimDeletedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

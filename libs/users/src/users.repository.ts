@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlExecutor } from '../../persistence/src/sql.executor.js';
+import { isUuid } from '../../persistence/src/uuid.js';
 import type { GlobalRole } from '../../roles/src/global-role.js';
 import type { UserKind } from './user.entity.js';
 
@@ -12,16 +13,147 @@ export interface NewUser {
   globalRole: GlobalRole;
 }
 
+export interface UserRow {
+  id: string;
+  organizationId: string;
+  kind: UserKind;
+  userName: string;
+  displayName: string | null;
+  externalId: string | null;
+  globalRole: GlobalRole;
+  roles: string[];
+  active: boolean;
+  isDirectorySynchronized: boolean;
+  scimAttributes: Record<string, unknown>;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What SCIM writes of a user; everything else is kept. */
+export interface ScimUserState {
+  userName: string;
+  displayName: string;
+  externalId: string | null;
+  active: boolean;
+  roles: string[];
+  globalRole: GlobalRole;
+  scimAttributes: Record<string, unknown>;
+}
+
+export interface UserListPage {
+  /** Boolean SQL over alias `u`, with its parameters numbered from $2 ($1 is the organization). */
+  where?: { sql: string; params: unknown[] };
+  orderBy: string;
+  offset: number;
+  limit: number;
+}
+
+const COLUMNS = `u.id, u.organization_id AS "organizationId", u.kind, u.user_name AS "userName",
+  u.display_name AS "displayName", u.external_id AS "externalId", u.global_role AS "globalRole", u.roles,
+  u.active, u.is_directory_synchronized AS "isDirectorySynchronized", u.scim_attributes AS "scimAttributes",
+  u.version, u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
+
+/** SCIM sees the organization's people: not CI users, not users SCIM deleted. */
+const SCIM_VISIBLE = `u.organization_id = $1 AND u.kind = 'interactive' AND u.scim_deleted_at IS NULL`;
+
 @Injectable()
 export class UsersRepository {
   constructor(private readonly sql: SqlExecutor) {}
 
   async insert(user: NewUser): Promise<{ id: string }> {
-    const rows = await this.sql.rows<{ id: string }>(
+    const row = await this.sql.one<{ id: string }>(
       `INSERT INTO users (organization_id, kind, user_name, display_name, external_id, global_role)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
       [user.organizationId, user.kind, user.userName, user.displayName, user.externalId, user.globalRole],
     );
-    return rows[0]!;
+    return row!;
   }
+
+  async insertScimUser(organizationId: string, state: ScimUserState): Promise<UserRow> {
+    const row = await this.sql.one<UserRow>(
+      `INSERT INTO users AS u (organization_id, kind, user_name, display_name, external_id, global_role, roles, active,
+                               is_directory_synchronized, scim_attributes)
+       VALUES ($1, 'interactive', $2, $3, $4, $5, $6, $7, true, $8)
+       RETURNING ${COLUMNS}`,
+      [organizationId, ...stateParams(state)],
+    );
+    return row!;
+  }
+
+  /** A user SCIM deleted earlier, locked, so that a POST can bring it back instead of duplicating it. */
+  async findDeletedForRevival(
+    organizationId: string,
+    externalId: string | null,
+    userName: string,
+  ): Promise<UserRow | undefined> {
+    return this.sql.one<UserRow>(
+      `SELECT ${COLUMNS} FROM users u
+        WHERE u.organization_id = $1 AND u.kind = 'interactive' AND u.scim_deleted_at IS NOT NULL
+          AND (CASE WHEN $2::text IS NULL THEN lower(u.user_name) = lower($3) ELSE u.external_id = $2 END)
+        FOR UPDATE`,
+      [organizationId, externalId, userName],
+    );
+  }
+
+  async findVisible(organizationId: string, id: string, forUpdate = false): Promise<UserRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    return this.sql.one<UserRow>(
+      `SELECT ${COLUMNS} FROM users u WHERE ${SCIM_VISIBLE} AND u.id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+      [organizationId, id],
+    );
+  }
+
+  /** Writes SCIM's view of a user, marks it synchronized, revives it if SCIM had deleted it. */
+  async updateScimUser(organizationId: string, id: string, state: ScimUserState): Promise<UserRow> {
+    const row = await this.sql.one<UserRow>(
+      `UPDATE users AS u SET user_name = $3, display_name = $4, external_id = $5, global_role = $6, roles = $7,
+              active = $8, scim_attributes = $9, is_directory_synchronized = true, scim_deleted_at = NULL,
+              version = u.version + 1, updated_at = now()
+        WHERE u.organization_id = $1 AND u.id = $2
+        RETURNING ${COLUMNS}`,
+      [organizationId, id, ...stateParams(state)],
+    );
+    return row!;
+  }
+
+  /** SCIM DELETE: out of SCIM's view and deactivated; the row stays for signing history and audit. */
+  async markScimDeleted(organizationId: string, id: string): Promise<void> {
+    await this.sql.rows(
+      `UPDATE users SET scim_deleted_at = now(), active = false, version = version + 1, updated_at = now()
+        WHERE organization_id = $1 AND id = $2`,
+      [organizationId, id],
+    );
+  }
+
+  async listVisible(organizationId: string, page: UserListPage): Promise<UserRow[]> {
+    const params = [organizationId, ...(page.where?.params ?? [])];
+    const where = page.where ? ` AND (${page.where.sql})` : '';
+    params.push(page.limit, page.offset);
+    return this.sql.rows<UserRow>(
+      `SELECT ${COLUMNS} FROM users u WHERE ${SCIM_VISIBLE}${where}
+        ORDER BY ${page.orderBy} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+  }
+
+  async countVisible(organizationId: string, where?: { sql: string; params: unknown[] }): Promise<number> {
+    const row = await this.sql.one<{ count: number }>(
+      `SELECT count(*)::int AS count FROM users u WHERE ${SCIM_VISIBLE}${where ? ` AND (${where.sql})` : ''}`,
+      [organizationId, ...(where?.params ?? [])],
+    );
+    return row?.count ?? 0;
+  }
+}
+
+function stateParams(state: ScimUserState): unknown[] {
+  return [
+    state.userName,
+    state.displayName,
+    state.externalId,
+    state.globalRole,
+    state.roles,
+    state.active,
+    JSON.stringify(state.scimAttributes),
+  ];
 }

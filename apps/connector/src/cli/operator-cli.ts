@@ -6,7 +6,9 @@ import { ClsService } from 'nestjs-cls';
 import type { DataSource } from 'typeorm';
 import { ApiTokensService, TokenNotFoundError } from '../../../../libs/auth/src/api-tokens.service.js';
 import { AuthModule } from '../../../../libs/auth/src/auth.module.js';
-import { ConfigError, loadConfig } from '../../../../libs/config/src/app.config.js';
+import { ConfigError, loadConfig, type AppConfig } from '../../../../libs/config/src/app.config.js';
+import { ConfigModule } from '../../../../libs/config/src/config.module.js';
+import { SyncAuditModule } from '../../../../libs/sync-audit/src/sync-audit.module.js';
 import { OrganizationsModule } from '../../../../libs/organizations/src/organizations.module.js';
 import {
   OrganizationInputError,
@@ -155,10 +157,14 @@ function resolveCommand(argv: string[]): { name: string; command: Command; rest:
 
 @Module({})
 class CliModule {
-  static forRoot(databaseUrl: string): DynamicModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: CliModule,
       imports: [
+        // The same infrastructure as the server: services may rely on configuration and the
+        // audit trail (a no-op outside HTTP requests).
+        ConfigModule.forRoot(config),
+        SyncAuditModule,
         PersistenceModule.forRoot(
           { url: databaseUrl, poolSize: 2, connectTimeoutMs: 5_000, applicationName: 'scim-connector-cli' },
           SCHEMA,
@@ -207,7 +213,7 @@ export async function runCli(
     const config = loadConfig(env);
     const database = await openDatabase(config);
     closeDatabase = () => database.close();
-    app = await NestFactory.createApplicationContext(CliModule.forRoot(database.url), {
+    app = await NestFactory.createApplicationContext(CliModule.forRoot(config, database.url), {
       logger: false,
       abortOnError: false,
     });

@@ -32,8 +32,9 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
 }
 
 /** Body parsing, content types, request ids and the per-request log line. */
-export function configureFastify(app: NestFastifyApplication): void {
+export function configureFastify(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.decorateRequest('publicBaseUrl', '');
   // Entra sends bodies as application/scim+json; parse them exactly like application/json.
   fastify.addContentTypeParser(
     'application/scim+json',
@@ -42,6 +43,7 @@ export function configureFastify(app: NestFastifyApplication): void {
   );
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    request.publicBaseUrl = config.publicBaseUrl ?? `${request.protocol}://${request.host}`;
   });
   fastify.addHook('onSend', async (request, reply, payload) => {
     const type = reply.getHeader('content-type');

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ScimError, isScimError } from './scim.error.js';
+
+describe('ScimError', () => {
+  it.each([
+    [ScimError.invalidFilter('bad'), 400, 'invalidFilter'],
+    [ScimError.invalidValue('bad'), 400, 'invalidValue'],
+    [ScimError.invalidPath('bad'), 400, 'invalidPath'],
+    [ScimError.invalidSyntax('bad'), 400, 'invalidSyntax'],
+    [ScimError.noTarget('bad'), 400, 'noTarget'],
+    [ScimError.mutability('bad'), 400, 'mutability'],
+    [ScimError.tooMany('bad'), 400, 'tooMany'],
+    [ScimError.invalidVers('bad'), 400, 'invalidVers'],
+    [ScimError.sensitive('bad'), 400, 'sensitive'],
+    [ScimError.uniqueness('bad'), 409, 'uniqueness'],
+    [ScimError.conflict('bad'), 409, 'uniqueness'],
+    [ScimError.notFound('bad'), 404, undefined],
+    [ScimError.preconditionFailed('bad'), 412, undefined],
+  ])('%o has status %i and scimType %s', (error, status, scimType) => {
+    expect(error).toBeInstanceOf(Error);
+    expect(isScimError(error)).toBe(true);
+    expect(error.status).toBe(status);
+    expect(error.scimType).toBe(scimType);
+  });
+
+  it('serialises to the RFC 7644 §3.12 body with a string status', () => {
+    expect(ScimError.uniqueness('userName "bjensen" is taken').toScimErrorBody()).toStrictEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '409',
+      scimType: 'uniqueness',
+      detail: 'userName "bjensen" is taken',
+    });
+    expect(JSON.parse(JSON.stringify(ScimError.notFound('Resource 1 not found')))).toStrictEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '404',
+      detail: 'Resource 1 not found',
+    });
+  });
+
+  it('is not confused with other errors', () => {
+    expect(isScimError(new Error('x'))).toBe(false);
+  });
+});

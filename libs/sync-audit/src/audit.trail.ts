@@ -1,0 +1,87 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CLS_REQ, ClsService } from 'nestjs-cls';
+import { requestAuditOf } from './request-audit.state.js';
+
+export type AuditOperation =
+  'query' | 'read' | 'create' | 'update' | 'replace' | 'delete' | 'discovery' | 'test-connection';
+
+export const AUDIT_OPERATIONS: readonly AuditOperation[] = [
+  'query',
+  'read',
+  'create',
+  'update',
+  'replace',
+  'delete',
+  'discovery',
+  'test-connection',
+];
+
+export type AuditResourceType = 'User' | 'Group' | 'ServiceProviderConfig' | 'ResourceType' | 'Schema';
+
+export const AUDIT_RESOURCE_TYPES: readonly AuditResourceType[] = [
+  'User',
+  'Group',
+  'ServiceProviderConfig',
+  'ResourceType',
+  'Schema',
+];
+
+/** What a request is about; every field is optional and later calls overwrite earlier ones. */
+export interface AuditTarget {
+  resourceType?: AuditResourceType;
+  resourceId?: string | null;
+  externalId?: string | null;
+  userName?: string | null;
+  displayName?: string | null;
+}
+
+/** What a request changed (or, in dry-run, would have changed). */
+export interface AuditEffect {
+  /** Attribute path -> value before and after. */
+  changed?: Record<string, { before: unknown; after: unknown }>;
+  /** Ids; the stored record keeps the first 100 of each list and the exact count. */
+  membersAdded?: string[];
+  membersRemoved?: string[];
+  membersRemovedAll?: boolean;
+  consequences?: {
+    /** e.g. 'user-deactivated', 'user-reactivated' */ kind: string;
+    userIds: string[];
+    reason: string;
+  }[];
+  notes?: string[];
+}
+
+/**
+ * The current SCIM request's audit record, for services to fill in while they handle it: the
+ * request itself (method, path, body, caller, status, error) is recorded without their help; they
+ * add what only they know: the target and the effect. Outside a SCIM request (CLI, management API,
+ * start-up) both methods do nothing, and neither ever throws: the audit must never break the work.
+ */
+@Injectable()
+export class AuditTrail {
+  private readonly logger = new Logger('AuditTrail');
+
+  constructor(private readonly cls: ClsService) {}
+
+  /** Merges into the current request's record; undefined fields leave what is there. */
+  describe(details: { operation?: AuditOperation } & AuditTarget): void {
+    this.withCurrent((audit) => audit.describe(details));
+  }
+
+  /** Merges into the current request's effect: lists are concatenated, `changed` merged by path. */
+  recordEffect(effect: AuditEffect): void {
+    this.withCurrent((audit) => audit.recordEffect(effect));
+  }
+
+  private withCurrent(apply: (audit: NonNullable<ReturnType<typeof requestAuditOf>>) => void): void {
+    try {
+      if (!this.cls.isActive()) return;
+      const audit = requestAuditOf(this.cls.get<unknown>(CLS_REQ));
+      if (audit) apply(audit);
+    } catch (error) {
+      this.logger.warn(
+        `could not add to the audit record: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,372 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/src/app.config.js';
+import { constraintOf, isUniqueViolation } from '../../persistence/src/database.errors.js';
+import { effectiveGlobalRole, rolesOfEntries } from '../../roles/src/role-assignment.js';
+import type { ProvisionableGlobalRole } from '../../roles/src/global-role.js';
+import { etagMatches, weakEtag } from '../../scim-protocol/src/etag.js';
+import { compileFilterToSql } from '../../scim-protocol/src/filter.sql.js';
+import { isPlainObject, type JsonObject } from '../../scim-protocol/src/json.util.js';
+import {
+  listResponse,
+  parseListQuery,
+  parseSearchRequest,
+  type ListQuery,
+  type ListResponse,
+  type QueryParams,
+} from '../../scim-protocol/src/list.query.js';
+import { applyPatchToJson } from '../../scim-protocol/src/patch.apply.js';
+import { parsePatchRequest, type PatchOperation } from '../../scim-protocol/src/patch.parser.js';
+import { normalizeResource } from '../../scim-protocol/src/patch.values.js';
+import { project, type ProjectionQuery } from '../../scim-protocol/src/projection.js';
+import { matchesValueFilter } from '../../scim-protocol/src/filter.evaluate.js';
+import { ScimError } from '../../scim-protocol/src/scim.error.js';
+import { AuditTrail, type AuditEffect } from '../../sync-audit/src/audit.trail.js';
+import {
+  roleSetOf,
+  storedAttributesOf,
+  toScimUser,
+  USER_FILTER_COLUMNS,
+  USER_SORT_COLUMNS,
+} from './scim-user.mapper.js';
+import { UsersRepository, type ScimUserState, type UserRow } from './users.repository.js';
+
+/** Where the request came in: the organization and the Tenant URL (dry-run or not) it used. */
+export interface ScimTenant {
+  readonly organizationId: string;
+  readonly tenantUrl: string;
+}
+
+export interface ScimResult {
+  status: number;
+  body?: JsonObject;
+  etag?: string;
+  location?: string;
+}
+
+const UNIQUE_ATTRIBUTE: Readonly<Record<string, string>> = {
+  UQ_users_organization_lower_user_name: 'userName',
+  UQ_users_organization_external_id: 'externalId',
+};
+
+/**
+ * The SCIM /Users resource of one organization: what Entra provisions, exactly as it sends it.
+ * Runs inside the request's transaction (DryRunInterceptor), so a failure anywhere changes nothing.
+ */
+@Injectable()
+export class ScimUsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly audit: AuditTrail,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private listOptions() {
+    return {
+      resourceType: 'User' as const,
+      defaultCount: this.config.scimDefaultPageSize,
+      maxCount: this.config.scimMaxPageSize,
+    };
+  }
+
+  async list(tenant: ScimTenant, params: QueryParams): Promise<ListResponse<JsonObject>> {
+    return this.query(tenant, parseListQuery(params, this.listOptions()));
+  }
+
+  async search(tenant: ScimTenant, body: unknown): Promise<ListResponse<JsonObject>> {
+    return this.query(tenant, parseSearchRequest(body, this.listOptions()));
+  }
+
+  private async query(tenant: ScimTenant, query: ListQuery): Promise<ListResponse<JsonObject>> {
+    this.audit.describe({ operation: 'query', resourceType: 'User' });
+    const where = query.filter
+      ? compileFilterToSql(query.filter, {
+          resourceType: 'User',
+          columns: USER_FILTER_COLUMNS,
+          paramOffset: 1,
+        })
+      : undefined;
+    const orderBy = query.sortBy
+      ? `${USER_SORT_COLUMNS[query.sortBy.toLowerCase()] ?? 'u.id'} ${query.sortOrder === 'descending' ? 'DESC' : 'ASC'}, u.id`
+      : 'u.id';
+    const rows =
+      query.count === 0
+        ? []
+        : await this.users.listVisible(tenant.organizationId, {
+            where,
+            orderBy,
+            offset: query.startIndex - 1,
+            limit: query.count,
+          });
+    // Entra's lookups match one user or none: a first page that is not full already is the total.
+    const total =
+      query.startIndex === 1 && rows.length < query.count
+        ? rows.length
+        : await this.users.countVisible(tenant.organizationId, where);
+    const resources = rows.map((row) => project(this.render(tenant, row), query, 'User'));
+    return listResponse(resources, total, query.startIndex);
+  }
+
+  async get(
+    tenant: ScimTenant,
+    id: string,
+    projection: ProjectionQuery,
+    ifNoneMatch?: string,
+  ): Promise<ScimResult> {
+    this.audit.describe({ operation: 'read', resourceType: 'User', resourceId: id });
+    const row = await this.visibleOrThrow(tenant, id, false);
+    this.describeTarget(row);
+    const etag = weakEtag(row.version);
+    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return { status: 304, etag };
+    return { status: 200, body: project(this.render(tenant, row), projection, 'User'), etag };
+  }
+
+  async create(tenant: ScimTenant, body: unknown, projection: ProjectionQuery): Promise<ScimResult> {
+    const resource = normalizeResource('User', body);
+    const state = this.stateOf(resource);
+    this.audit.describe({
+      operation: 'create',
+      resourceType: 'User',
+      externalId: state.externalId,
+      userName: state.userName,
+      displayName: state.displayName,
+    });
+    const revivable = await this.users.findDeletedForRevival(
+      tenant.organizationId,
+      state.externalId,
+      state.userName,
+    );
+    const row = await this.uniquely(state, () =>
+      revivable
+        ? this.users.updateScimUser(tenant.organizationId, revivable.id, state)
+        : this.users.insertScimUser(tenant.organizationId, state),
+    );
+    this.describeTarget(row);
+    this.audit.recordEffect({
+      changed: changesBetween(revivable ? this.snapshot(revivable) : {}, this.snapshot(row)),
+      notes: revivable ? ['revived a user that SCIM had deleted earlier, with the same record'] : undefined,
+    });
+    return this.written(tenant, row, projection, 201);
+  }
+
+  async replace(
+    tenant: ScimTenant,
+    id: string,
+    body: unknown,
+    projection: ProjectionQuery,
+    ifMatch?: string,
+  ) {
+    const resource = normalizeResource('User', body);
+    const current = await this.visibleOrThrow(tenant, id, true);
+    this.describeTarget(current);
+    this.audit.describe({ operation: 'replace' });
+    this.checkPrecondition(current, ifMatch);
+    const state = this.stateOf(resource);
+    return this.update(tenant, current, state, projection);
+  }
+
+  async patch(tenant: ScimTenant, id: string, body: unknown, projection: ProjectionQuery, ifMatch?: string) {
+    const operations = parsePatchRequest(body, 'User');
+    const current = await this.visibleOrThrow(tenant, id, true);
+    this.describeTarget(current);
+    this.audit.describe({ operation: 'update' });
+    this.checkPrecondition(current, ifMatch);
+    const roleOperations = operations.filter(isRoleOperation);
+    const otherOperations = operations.filter((operation) => !isRoleOperation(operation));
+    const patched = applyPatchToJson(this.render(tenant, current), otherOperations, 'User');
+    const roles = applyRoleOperations(roleSetOf(current) as ProvisionableGlobalRole[], roleOperations);
+    const state = this.stateOf(patched, roles);
+    return this.update(tenant, current, state, projection);
+  }
+
+  async delete(tenant: ScimTenant, id: string, ifMatch?: string): Promise<ScimResult> {
+    this.audit.describe({ operation: 'delete', resourceType: 'User', resourceId: id });
+    const current = await this.visibleOrThrow(tenant, id, true);
+    this.describeTarget(current);
+    this.checkPrecondition(current, ifMatch);
+    await this.users.markScimDeleted(tenant.organizationId, current.id);
+    this.audit.recordEffect({
+      changed: current.active ? { active: { before: true, after: false } } : undefined,
+      notes: ['removed from SCIM; the record is kept, deactivated, for signing history and audit'],
+    });
+    return { status: 204 };
+  }
+
+  private async update(
+    tenant: ScimTenant,
+    current: UserRow,
+    state: ScimUserState,
+    projection: ProjectionQuery,
+  ) {
+    const before = this.snapshot(current);
+    const after = { ...state, isDirectorySynchronized: true };
+    const changed = changesBetween(before, after);
+    // A PATCH that changes nothing (Entra re-sends what it already sent) writes nothing.
+    const row = Object.keys(changed).length
+      ? await this.uniquely(state, () => this.users.updateScimUser(tenant.organizationId, current.id, state))
+      : current;
+    this.describeTarget(row);
+    this.audit.recordEffect({ changed });
+    return this.written(tenant, row, projection, 200);
+  }
+
+  private written(tenant: ScimTenant, row: UserRow, projection: ProjectionQuery, status: number): ScimResult {
+    const body = this.render(tenant, row);
+    return {
+      status,
+      body: project(body, projection, 'User'),
+      etag: weakEtag(row.version),
+      location: String((body.meta as JsonObject).location),
+    };
+  }
+
+  private render(tenant: ScimTenant, row: UserRow): JsonObject {
+    return toScimUser(row, `${tenant.tenantUrl}/Users/${row.id}`);
+  }
+
+  private async visibleOrThrow(tenant: ScimTenant, id: string, forUpdate: boolean): Promise<UserRow> {
+    const row = await this.users.findVisible(tenant.organizationId, id, forUpdate);
+    if (!row) throw ScimError.notFound(`User ${id} not found`);
+    return row;
+  }
+
+  private checkPrecondition(row: UserRow, ifMatch: string | undefined): void {
+    if (ifMatch !== undefined && !etagMatches(ifMatch, weakEtag(row.version))) {
+      throw ScimError.preconditionFailed(
+        `User ${row.id} has changed: its version is ${weakEtag(row.version)}, the request expected ${ifMatch}`,
+      );
+    }
+  }
+
+  /**
+   * SCIM's state of a user from a whole resource. PATCH passes the role set it computed from the
+   * role operations; POST and PUT take the resource's `roles`.
+   */
+  private stateOf(resource: JsonObject, roles?: ProvisionableGlobalRole[]): ScimUserState {
+    const userName = resource.userName;
+    if (typeof userName !== 'string' || userName.trim() === '') {
+      throw ScimError.invalidValue("attribute 'userName' is required and must be a non-empty string");
+    }
+    const externalId = resource.externalId ?? null;
+    if (externalId !== null && typeof externalId !== 'string') {
+      throw ScimError.invalidValue("attribute 'externalId' must be a string");
+    }
+    const displayName =
+      typeof resource.displayName === 'string' && resource.displayName.trim()
+        ? resource.displayName
+        : userName;
+    const active = resource.active === undefined ? true : resource.active;
+    if (typeof active !== 'boolean') throw ScimError.invalidValue("attribute 'active' must be a boolean");
+    const roleSet =
+      roles ?? rolesOfEntries(Array.isArray(resource.roles) ? (resource.roles as unknown[]) : []);
+    const globalRole = effectiveGlobalRole(roleSet, `"${userName}"`);
+    return {
+      userName,
+      displayName,
+      externalId,
+      active,
+      roles: roleSet,
+      globalRole,
+      scimAttributes: storedAttributesOf(resource),
+    };
+  }
+
+  private snapshot(row: UserRow): Record<string, unknown> {
+    return {
+      userName: row.userName,
+      displayName: row.displayName,
+      externalId: row.externalId,
+      active: row.active,
+      roles: roleSetOf(row),
+      globalRole: row.globalRole,
+      scimAttributes: row.scimAttributes,
+      isDirectorySynchronized: row.isDirectorySynchronized,
+    };
+  }
+
+  private describeTarget(row: UserRow): void {
+    this.audit.describe({
+      resourceType: 'User',
+      resourceId: row.id,
+      externalId: row.externalId,
+      userName: row.userName,
+      displayName: row.displayName,
+    });
+  }
+
+  /** Unique violations become 409 uniqueness naming the attribute, never a second user. */
+  private async uniquely(state: ScimUserState, write: () => Promise<UserRow>): Promise<UserRow> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const attribute = UNIQUE_ATTRIBUTE[constraintOf(error) ?? ''] ?? 'userName';
+      const value = attribute === 'externalId' ? state.externalId : state.userName;
+      throw ScimError.uniqueness(`a user with ${attribute} "${value}" already exists in this organization`);
+    }
+  }
+}
+
+function isRoleOperation(operation: PatchOperation): boolean {
+  return (
+    operation.path.known &&
+    operation.path.container === undefined &&
+    operation.path.name.toLowerCase() === 'roles'
+  );
+}
+
+/**
+ * Role PATCH semantics. Entra's AppRoleAssignmentsComplex mapping only ever sends `Add` with the
+ * user's full current set of app roles (it never sends a removal), so `add` sets the role set to
+ * the values given; `replace` does the same; `remove` removes the matching values (all without a
+ * value or filter).
+ */
+export function applyRoleOperations(
+  current: ProvisionableGlobalRole[],
+  operations: readonly PatchOperation[],
+): ProvisionableGlobalRole[] {
+  let roles = [...current];
+  for (const operation of operations) {
+    if (operation.path.subAttribute !== undefined && operation.path.valueFilter === undefined) {
+      throw ScimError.invalidPath(`'${operation.path.raw}': roles are changed as whole entries`);
+    }
+    const values = operation.value === undefined || operation.value === null ? [] : [operation.value].flat();
+    if (operation.op === 'remove') {
+      const filter = operation.path.valueFilter;
+      if (filter) {
+        roles = roles.filter((role) => !matchesValueFilter({ value: role }, filter));
+      } else if (values.length === 0) {
+        roles = [];
+      } else {
+        const removed = new Set(rolesOfEntries(values));
+        roles = roles.filter((role) => !removed.has(role));
+      }
+    } else if (operation.path.valueFilter) {
+      // `roles[value eq "X"]` with add/replace: the filtered role is assigned (on top of the set).
+      const named = rolesOfEntries([...values.filter(isPlainObject), ...filterValues(operation)]);
+      roles = [...new Set([...roles, ...named])];
+    } else {
+      roles = rolesOfEntries(values);
+    }
+  }
+  return roles;
+}
+
+function filterValues(operation: PatchOperation): { value: string }[] {
+  const filter = operation.path.valueFilter;
+  if (filter?.kind === 'compare' && filter.op === 'eq' && typeof filter.value === 'string')
+    return [{ value: filter.value }];
+  return [];
+}
+
+function changesBetween(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): NonNullable<AuditEffect['changed']> {
+  const changed: NonNullable<AuditEffect['changed']> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null)) {
+      changed[key] = { before: before[key] ?? null, after: after[key] ?? null };
+    }
+  }
+  return changed;
+}
