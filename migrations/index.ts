@@ -1,5 +1,6 @@
 import { InitialSchema1764380000000 } from './1764380000000-initial-schema.js';
 import { ScimUsers1764390000000 } from './1764390000000-scim-users.js';
+import { ScimGroups1764410000000 } from './1764410000000-scim-groups.js';
 
 /** In order of application. Add every new migration here (the data source imports classes, not globs). */
-export const MIGRATIONS = [InitialSchema1764380000000, ScimUsers1764390000000];
+export const MIGRATIONS = [InitialSchema1764380000000, ScimUsers1764390000000, ScimGroups1764410000000];

@@ -183,10 +183,13 @@ export class ScimUsersService {
     const current = await this.visibleOrThrow(tenant, id, true);
     this.describeTarget(current);
     this.checkPrecondition(current, ifMatch);
-    await this.users.markScimDeleted(tenant.organizationId, current.id);
+    const memberships = await this.users.markScimDeleted(tenant.organizationId, current.id);
     this.audit.recordEffect({
       changed: current.active ? { active: { before: true, after: false } } : undefined,
-      notes: ['removed from SCIM; the record is kept, deactivated, for signing history and audit'],
+      notes: [
+        'removed from SCIM; the record is kept, deactivated, for signing history and audit',
+        `left ${memberships} group(s)`,
+      ],
     });
     return { status: 204 };
   }

@@ -75,6 +75,10 @@ export class User {
   @Column({ type: 'integer', default: 1 })
   version!: number;
 
+  /** Deactivated by the leave-all-synchronized-groups rule (not by Entra): joining one again reactivates. */
+  @Column({ name: 'deactivated_by_membership', type: 'boolean', default: false })
+  deactivatedByMembership!: boolean;
+
   /** Set by SCIM DELETE: gone from SCIM's view, kept (deactivated) for signing history and audit. */
   @Column({ name: 'scim_deleted_at', type: 'timestamptz', nullable: true })
   scimDeletedAt!: Date | null;

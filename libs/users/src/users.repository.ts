@@ -109,6 +109,8 @@ export class UsersRepository {
     const row = await this.sql.one<UserRow>(
       `UPDATE users AS u SET user_name = $3, display_name = $4, external_id = $5, global_role = $6, roles = $7,
               active = $8, scim_attributes = $9, is_directory_synchronized = true, scim_deleted_at = NULL,
+              -- Entra activating the user settles it; a deactivation by the membership rule stays marked.
+              deactivated_by_membership = CASE WHEN $8 THEN false ELSE u.deactivated_by_membership END,
               version = u.version + 1, updated_at = now()
         WHERE u.organization_id = $1 AND u.id = $2
         RETURNING ${COLUMNS}`,
@@ -117,13 +119,20 @@ export class UsersRepository {
     return row!;
   }
 
-  /** SCIM DELETE: out of SCIM's view and deactivated; the row stays for signing history and audit. */
-  async markScimDeleted(organizationId: string, id: string): Promise<void> {
-    await this.sql.rows(
-      `UPDATE users SET scim_deleted_at = now(), active = false, version = version + 1, updated_at = now()
-        WHERE organization_id = $1 AND id = $2`,
+  /**
+   * SCIM DELETE: out of SCIM's view, deactivated, and out of every group; the row stays for signing
+   * history and audit. Returns how many group memberships ended.
+   */
+  async markScimDeleted(organizationId: string, id: string): Promise<number> {
+    const row = await this.sql.one<{ memberships: number }>(
+      `WITH ended AS (DELETE FROM group_members WHERE organization_id = $1 AND user_id = $2 RETURNING 1)
+       UPDATE users SET scim_deleted_at = now(), active = false, deactivated_by_membership = false,
+              version = version + 1, updated_at = now()
+        WHERE organization_id = $1 AND id = $2
+        RETURNING (SELECT count(*)::int FROM ended) AS memberships`,
       [organizationId, id],
     );
+    return row?.memberships ?? 0;
   }
 
   async listVisible(organizationId: string, page: UserListPage): Promise<UserRow[]> {

@@ -1,4 +1,6 @@
 import { ApiToken } from '../../../../libs/auth/src/api-token.entity.js';
+import { GroupMember } from '../../../../libs/groups/src/group-member.entity.js';
+import { Group } from '../../../../libs/groups/src/group.entity.js';
 import { Organization } from '../../../../libs/organizations/src/organization.entity.js';
 import type { SchemaParts } from '../../../../libs/persistence/src/data-source.options.js';
 import { User } from '../../../../libs/users/src/user.entity.js';
@@ -6,6 +8,6 @@ import { MIGRATIONS } from '../../../../migrations/index.js';
 
 /** Every entity and migration of the connector; the one list the app, CLI and TypeORM CLI share. */
 export const SCHEMA: SchemaParts = {
-  entities: [Organization, User, ApiToken],
+  entities: [Organization, User, ApiToken, Group, GroupMember],
   migrations: MIGRATIONS,
 };
