@@ -1,16 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/src/app.config.js';
 import { isUniqueViolation } from '../../persistence/src/database.errors.js';
-import { etagMatches, weakEtag } from '../../scim-protocol/src/etag.js';
-import { compileFilterToSql } from '../../scim-protocol/src/filter.sql.js';
-import type { JsonObject } from '../../scim-protocol/src/json.util.js';
+import { assertIfMatch, etagMatches, weakEtag } from '../../scim-protocol/src/etag.js';
+import { changedAttributes, type JsonObject } from '../../scim-protocol/src/json.util.js';
+import { pageWithTotal, sqlListPage } from '../../scim-protocol/src/list.page.js';
 import {
   listResponse,
   parseListQuery,
   parseSearchRequest,
   type ListQuery,
   type ListResponse,
-  type QueryParams,
 } from '../../scim-protocol/src/list.query.js';
 import { applyPatchToJson } from '../../scim-protocol/src/patch.apply.js';
 import {
@@ -19,10 +18,10 @@ import {
 } from '../../scim-protocol/src/patch.membership.js';
 import { parsePatchRequest } from '../../scim-protocol/src/patch.parser.js';
 import { normalizeResource } from '../../scim-protocol/src/patch.values.js';
-import { needsAttribute, project, type ProjectionQuery } from '../../scim-protocol/src/projection.js';
+import { needsAttribute, project } from '../../scim-protocol/src/projection.js';
 import { ScimError } from '../../scim-protocol/src/scim.error.js';
 import { AuditTrail } from '../../sync-audit/src/audit.trail.js';
-import type { ScimResult, ScimTenant } from '../../users/src/scim-users.service.js';
+import type { ScimCall, ScimResult, ScimTenant } from '../../scim-protocol/src/scim.call.js';
 import {
   GROUP_FILTER_COLUMNS,
   GROUP_SORT_COLUMNS,
@@ -62,39 +61,27 @@ export class ScimGroupsService {
     };
   }
 
-  list(tenant: ScimTenant, params: QueryParams): Promise<ListResponse<JsonObject>> {
-    return this.query(tenant, parseListQuery(params, this.listOptions()));
+  list(call: ScimCall): Promise<ListResponse<JsonObject>> {
+    return this.query(call.tenant, parseListQuery(call.query, this.listOptions()));
   }
 
-  search(tenant: ScimTenant, body: unknown): Promise<ListResponse<JsonObject>> {
-    return this.query(tenant, parseSearchRequest(body, this.listOptions()));
+  search(call: ScimCall, body: unknown): Promise<ListResponse<JsonObject>> {
+    return this.query(call.tenant, parseSearchRequest(body, this.listOptions()));
   }
 
   private async query(tenant: ScimTenant, query: ListQuery): Promise<ListResponse<JsonObject>> {
     this.audit.describe({ operation: 'query', resourceType: 'Group' });
-    const where = query.filter
-      ? compileFilterToSql(query.filter, {
-          resourceType: 'Group',
-          columns: GROUP_FILTER_COLUMNS,
-          paramOffset: 1,
-        })
-      : undefined;
-    const orderBy = query.sortBy
-      ? `${GROUP_SORT_COLUMNS[query.sortBy.toLowerCase()] ?? 'g.id'} ${query.sortOrder === 'descending' ? 'DESC' : 'ASC'}, g.id`
-      : 'g.id';
-    const rows =
-      query.count === 0
-        ? []
-        : await this.groups.list(tenant.organizationId, {
-            where,
-            orderBy,
-            offset: query.startIndex - 1,
-            limit: query.count,
-          });
-    const total =
-      query.startIndex === 1 && rows.length < query.count
-        ? rows.length
-        : await this.groups.count(tenant.organizationId, where);
+    const page = sqlListPage(query, {
+      resourceType: 'Group',
+      columns: GROUP_FILTER_COLUMNS,
+      sortColumns: GROUP_SORT_COLUMNS,
+      idColumn: 'g.id',
+    });
+    const { rows, total } = await pageWithTotal(
+      query,
+      () => this.groups.list(tenant.organizationId, page),
+      () => this.groups.count(tenant.organizationId, page.where),
+    );
     // Entra always sends excludedAttributes=members here: then no member row is read at all.
     const members = needsAttribute(query, 'members', 'Group')
       ? groupBy(
@@ -118,22 +105,17 @@ export class ScimGroupsService {
    * One group. With members asked for and no sub-attribute projection of them, the members are
    * streamed in batches (see StreamedGroup); otherwise the answer is built whole.
    */
-  async get(
-    tenant: ScimTenant,
-    id: string,
-    projection: ProjectionQuery,
-    ifNoneMatch?: string,
-  ): Promise<ScimResult | StreamedGroup> {
+  async get(call: ScimCall, id: string): Promise<ScimResult | StreamedGroup> {
+    const { tenant, projection } = call;
     this.audit.describe({ operation: 'read', resourceType: 'Group', resourceId: id });
     const row = await this.existingOrThrow(tenant, id, false);
     this.describeTarget(row);
     const etag = weakEtag(row.version);
-    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return { status: 304, etag };
+    if (call.ifNoneMatch !== undefined && etagMatches(call.ifNoneMatch, etag)) return { status: 304, etag };
     if (!needsAttribute(projection, 'members', 'Group')) {
       return { status: 200, etag, body: project(toScimGroup(row, tenant.tenantUrl), projection, 'Group') };
     }
-    const wantsMemberParts = (projection.attributes ?? []).some((path) => /^members\./i.test(path));
-    if (wantsMemberParts) {
+    if ((projection.attributes ?? []).some((path) => /^members\./i.test(path))) {
       const members = await this.groups.membersOf(tenant.organizationId, [row.id]);
       return {
         status: 200,
@@ -141,21 +123,20 @@ export class ScimGroupsService {
         body: project(toScimGroup(row, tenant.tenantUrl, members), projection, 'Group'),
       };
     }
-    const body = project(
-      toScimGroup(row, tenant.tenantUrl),
-      { ...projection, excludedAttributes: [...(projection.excludedAttributes ?? []), 'members'] },
-      'Group',
-    );
+    const withoutMembers = {
+      ...projection,
+      excludedAttributes: [...(projection.excludedAttributes ?? []), 'members'],
+    };
     return {
       status: 200,
       etag,
-      body,
+      body: project(toScimGroup(row, tenant.tenantUrl), withoutMembers, 'Group'),
       members: this.groups.streamMembers(tenant.organizationId, row.id),
       tenantUrl: tenant.tenantUrl,
     };
   }
 
-  async create(tenant: ScimTenant, body: unknown, projection: ProjectionQuery): Promise<ScimResult> {
+  async create(call: ScimCall, body: unknown): Promise<ScimResult> {
     const resource = normalizeResource('Group', body);
     const state = stateOf(resource);
     this.audit.describe({
@@ -165,63 +146,65 @@ export class ScimGroupsService {
       displayName: state.displayName,
     });
     const memberIds = memberIdsOf(resource.members);
-    await this.assertProvisionableMembers(tenant, memberIds);
-    const row = await this.uniquely(state, () => this.groups.insert(tenant.organizationId, state));
+    await this.assertProvisionableMembers(call.tenant, memberIds);
+    const row = await this.uniquely(state, () => this.groups.insert(call.tenant.organizationId, state));
     this.describeTarget(row);
-    await this.applyMembership(tenant, row, [{ kind: 'add', ids: memberIds }]);
-    return this.written(tenant, row, projection, 201, true);
+    await this.applyMembership(call.tenant, row, [{ kind: 'add', ids: memberIds }]);
+    return this.written(call, row, 201);
   }
 
-  async replace(
-    tenant: ScimTenant,
-    id: string,
-    body: unknown,
-    projection: ProjectionQuery,
-    ifMatch?: string,
-  ) {
+  async replace(call: ScimCall, id: string, body: unknown): Promise<ScimResult> {
     const resource = normalizeResource('Group', body);
-    const current = await this.existingOrThrow(tenant, id, true);
-    this.describeTarget(current);
-    this.audit.describe({ operation: 'replace' });
-    checkPrecondition(current, ifMatch);
+    const current = await this.lockForWrite(call, id, 'replace');
     const memberIds = memberIdsOf(resource.members);
-    await this.assertProvisionableMembers(tenant, memberIds);
-    const row = await this.updateState(tenant, current, stateOf(resource));
-    await this.applyMembership(tenant, row, [{ kind: 'replace', ids: memberIds }]);
-    return this.written(tenant, row, projection, 200, true);
+    await this.assertProvisionableMembers(call.tenant, memberIds);
+    const row = await this.updateState(call.tenant, current, stateOf(resource));
+    await this.applyMembership(call.tenant, row, [{ kind: 'replace', ids: memberIds }]);
+    return this.written(call, row, 200);
   }
 
   /** PATCH answers 204, or 200 with the group when the request asks for attributes. */
-  async patch(tenant: ScimTenant, id: string, body: unknown, projection: ProjectionQuery, ifMatch?: string) {
-    const operations = parsePatchRequest(body, 'Group');
-    const { membership, others } = partitionMembershipOperations(operations);
+  async patch(call: ScimCall, id: string, body: unknown): Promise<ScimResult> {
+    const { membership, others } = partitionMembershipOperations(parsePatchRequest(body, 'Group'));
     // The group row lock orders concurrent PATCHes of one group; membership rows need no other lock.
-    const current = await this.existingOrThrow(tenant, id, true);
-    this.describeTarget(current);
-    this.audit.describe({ operation: 'update' });
-    checkPrecondition(current, ifMatch);
+    const current = await this.lockForWrite(call, id, 'update');
     await this.assertProvisionableMembers(
-      tenant,
+      call.tenant,
       membership.flatMap((change) => (change.kind === 'add' || change.kind === 'replace' ? change.ids : [])),
     );
     const patched = others.length
-      ? applyPatchToJson(toScimGroup(current, tenant.tenantUrl), others, 'Group')
+      ? applyPatchToJson(toScimGroup(current, call.tenant.tenantUrl), others, 'Group')
       : undefined;
-    const row = await this.updateState(tenant, current, patched ? stateOf(patched) : stateFromRow(current));
-    await this.applyMembership(tenant, row, membership);
-    const wantsBody = projection.attributes !== undefined || projection.excludedAttributes !== undefined;
-    if (!wantsBody) return { status: 204, etag: weakEtag(row.version) };
-    return this.written(tenant, row, projection, 200, false);
+    const row = await this.updateState(
+      call.tenant,
+      current,
+      patched ? stateOf(patched) : stateFromRow(current),
+    );
+    await this.applyMembership(call.tenant, row, membership);
+    const { attributes, excludedAttributes } = call.projection;
+    if (attributes === undefined && excludedAttributes === undefined)
+      return { status: 204, etag: weakEtag(row.version) };
+    return this.written(call, row, 200);
   }
 
-  async delete(tenant: ScimTenant, id: string, ifMatch?: string): Promise<ScimResult> {
-    this.audit.describe({ operation: 'delete', resourceType: 'Group', resourceId: id });
-    const current = await this.existingOrThrow(tenant, id, true);
-    this.describeTarget(current);
-    checkPrecondition(current, ifMatch);
-    await this.applyMembership(tenant, current, [{ kind: 'removeAll' }]);
-    await this.groups.delete(tenant.organizationId, current.id);
+  async delete(call: ScimCall, id: string): Promise<ScimResult> {
+    const current = await this.lockForWrite(call, id, 'delete');
+    await this.applyMembership(call.tenant, current, [{ kind: 'removeAll' }]);
+    await this.groups.delete(call.tenant.organizationId, current.id);
     return { status: 204 };
+  }
+
+  /** The group a write targets, locked for the rest of the transaction, after its If-Match check. */
+  private async lockForWrite(
+    call: ScimCall,
+    id: string,
+    operation: 'update' | 'replace' | 'delete',
+  ): Promise<GroupRow> {
+    this.audit.describe({ operation, resourceType: 'Group', resourceId: id });
+    const current = await this.existingOrThrow(call.tenant, id, true);
+    this.describeTarget(current);
+    assertIfMatch(call.ifMatch, current.version, `Group ${current.id}`);
+    return current;
   }
 
   /**
@@ -295,27 +278,20 @@ export class ScimGroupsService {
   }
 
   private async updateState(tenant: ScimTenant, current: GroupRow, state: GroupState): Promise<GroupRow> {
-    const changed = changesBetween(stateFromRow(current), state);
-    this.audit.recordEffect({ changed });
+    this.audit.recordEffect({ changed: changedAttributes({ ...stateFromRow(current) }, { ...state }) });
     return this.uniquely(state, () => this.groups.update(tenant.organizationId, current.id, state));
   }
 
-  private async written(
-    tenant: ScimTenant,
-    row: GroupRow,
-    projection: ProjectionQuery,
-    status: number,
-    created: boolean,
-  ) {
+  private async written(call: ScimCall, row: GroupRow, status: number): Promise<ScimResult> {
+    const { tenant, projection } = call;
     const members = needsAttribute(projection, 'members', 'Group')
       ? await this.groups.membersOf(tenant.organizationId, [row.id])
       : undefined;
-    const body = toScimGroup(row, tenant.tenantUrl, members);
     return {
       status,
-      body: project(body, projection, 'Group'),
+      body: project(toScimGroup(row, tenant.tenantUrl, members), projection, 'Group'),
       etag: weakEtag(row.version),
-      location: created ? `${tenant.tenantUrl}/Groups/${row.id}` : undefined,
+      location: `${tenant.tenantUrl}/Groups/${row.id}`,
     };
   }
 
@@ -385,14 +361,6 @@ function memberIdsOf(members: unknown): string[] {
   ];
 }
 
-function checkPrecondition(row: GroupRow, ifMatch: string | undefined): void {
-  if (ifMatch !== undefined && !etagMatches(ifMatch, weakEtag(row.version))) {
-    throw ScimError.preconditionFailed(
-      `Group ${row.id} has changed: its version is ${weakEtag(row.version)}`,
-    );
-  }
-}
-
 function describeIds(ids: readonly string[]): string {
   const shown = ids
     .slice(0, 5)
@@ -409,16 +377,4 @@ function groupBy(members: readonly MemberRow[]): Map<string, MemberRow[]> {
     else byGroup.set(member.groupId, [member]);
   }
   return byGroup;
-}
-
-function changesBetween(
-  before: GroupState,
-  after: GroupState,
-): Record<string, { before: unknown; after: unknown }> {
-  const changed: Record<string, { before: unknown; after: unknown }> = {};
-  for (const key of Object.keys(after) as (keyof GroupState)[]) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
-      changed[key] = { before: before[key], after: after[key] };
-  }
-  return changed;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { etagMatches, weakEtag } from './etag.js';
+import { assertIfMatch, etagMatches, weakEtag } from './etag.js';
 
 describe('weakEtag', () => {
   it('wraps the version', () => {
@@ -30,5 +30,14 @@ describe('etagMatches', () => {
   it('handles absent and repeated headers', () => {
     expect(etagMatches(undefined, etag)).toBe(false);
     expect(etagMatches(['W/"1"', 'W/"7"'], etag)).toBe(true);
+  });
+});
+
+describe('assertIfMatch', () => {
+  it('passes without a header or with a matching one, and answers 412 otherwise', () => {
+    expect(() => assertIfMatch(undefined, 3, 'User x')).not.toThrow();
+    expect(() => assertIfMatch('W/"3"', 3, 'User x')).not.toThrow();
+    expect(() => assertIfMatch('*', 3, 'User x')).not.toThrow();
+    expect(() => assertIfMatch('W/"2"', 3, 'User x')).toThrow(expect.objectContaining({ status: 412 }));
   });
 });

@@ -1,4 +1,5 @@
 /** Weak ETags (RFC 9110 §8.8.3) built from a resource version, and If-Match / If-None-Match checks. */
+import { ScimError } from './scim.error.js';
 
 const ETAG_CHARS = /^[\x21\x23-\x7e]*$/;
 
@@ -45,4 +46,14 @@ function splitEtagList(header: string): string[] {
 function opaqueTag(entry: string): string | undefined {
   const match = /^(?:[Ww]\/)?"([^"]*)"$/.exec(entry);
   return match?.[1];
+}
+
+/** 412 unless `If-Match` (when sent) matches the resource's current version. */
+export function assertIfMatch(ifMatch: string | undefined, version: string | number, resource: string): void {
+  const etag = weakEtag(version);
+  if (ifMatch !== undefined && !etagMatches(ifMatch, etag)) {
+    throw ScimError.preconditionFailed(
+      `${resource} has changed: its version is ${etag}, the request expected ${ifMatch}`,
+    );
+  }
 }

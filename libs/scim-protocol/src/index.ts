@@ -27,8 +27,10 @@ export {
 export { applyPatchToJson } from './patch.apply.js';
 export * from './patch.membership.js';
 export * from './list.query.js';
+export * from './list.page.js';
 export * from './projection.js';
 export * from './discovery.documents.js';
 export * from './entra-mapping.document.js';
 export * from './etag.js';
-export { type JsonObject, isPlainObject } from './json.util.js';
+export { type JsonObject, changedAttributes, isPlainObject } from './json.util.js';
+export * from './scim.call.js';

@@ -53,3 +53,17 @@ export function describeForError(value: unknown, max = 60): string {
 export function isSafeKey(key: string): boolean {
   return key !== '__proto__';
 }
+
+/** Attribute -> before/after for every key whose JSON differs; what an audit record shows of a write. */
+export function changedAttributes(
+  before: Readonly<Record<string, unknown>>,
+  after: Readonly<Record<string, unknown>>,
+): Record<string, { before: unknown; after: unknown }> {
+  const changed: Record<string, { before: unknown; after: unknown }> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (!jsonEqual(before[key] ?? null, after[key] ?? null)) {
+      changed[key] = { before: before[key] ?? null, after: after[key] ?? null };
+    }
+  }
+  return changed;
+}

@@ -10,10 +10,9 @@ import {
   type DiscoveryOptions,
 } from '../../scim-protocol/src/discovery.documents.js';
 import { ScimError } from '../../scim-protocol/src/scim.error.js';
-import type { ScimTenant } from '../../users/src/scim-users.service.js';
 import { DryRunInterceptor } from './dry-run.interceptor.js';
 import { SCIM_TENANT_ROUTES } from './scim.routes.js';
-import { Tenant } from './scim-tenant.js';
+import { Scim, type ScimCall } from './scim-tenant.js';
 
 /** RFC 7644 §4 discovery, generated from the one schema definition in scim-protocol. */
 @Controller(SCIM_TENANT_ROUTES)
@@ -22,35 +21,35 @@ import { Tenant } from './scim-tenant.js';
 export class DiscoveryController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  private options(tenant: ScimTenant): DiscoveryOptions {
-    return { baseUrl: tenant.tenantUrl, maxResults: this.config.scimMaxPageSize };
+  private options(call: ScimCall): DiscoveryOptions {
+    return { baseUrl: call.tenant.tenantUrl, maxResults: this.config.scimMaxPageSize };
   }
 
   @Get('ServiceProviderConfig')
-  serviceProviderConfig(@Tenant() tenant: ScimTenant) {
-    return serviceProviderConfig(this.options(tenant));
+  serviceProviderConfig(@Scim() call: ScimCall) {
+    return serviceProviderConfig(this.options(call));
   }
 
   @Get('ResourceTypes')
-  resourceTypes(@Tenant() tenant: ScimTenant) {
-    return resourceTypesListResponse(this.options(tenant));
+  resourceTypes(@Scim() call: ScimCall) {
+    return resourceTypesListResponse(this.options(call));
   }
 
   @Get('ResourceTypes/:name')
-  resourceType(@Tenant() tenant: ScimTenant, @Param('name') name: string) {
-    const document = resourceTypeDocument(name, this.options(tenant));
+  resourceType(@Scim() call: ScimCall, @Param('name') name: string) {
+    const document = resourceTypeDocument(name, this.options(call));
     if (!document) throw ScimError.notFound(`ResourceType ${name} not found`);
     return document;
   }
 
   @Get('Schemas')
-  schemas(@Tenant() tenant: ScimTenant) {
-    return schemasListResponse(this.options(tenant));
+  schemas(@Scim() call: ScimCall) {
+    return schemasListResponse(this.options(call));
   }
 
   @Get('Schemas/:id')
-  schema(@Tenant() tenant: ScimTenant, @Param('id') id: string) {
-    const document = schemaDocument(id, this.options(tenant));
+  schema(@Scim() call: ScimCall, @Param('id') id: string) {
+    const document = schemaDocument(id, this.options(call));
     if (!document) throw ScimError.notFound(`Schema ${id} not found`);
     return document;
   }

@@ -9,23 +9,18 @@ import {
   Patch,
   Post,
   Put,
-  Query,
-  Req,
   Res,
   StreamableFile,
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { ScimTokenGuard } from '../../auth/src/scim-token.guard.js';
 import { ScimGroupsService, type StreamedGroup } from '../../groups/src/scim-groups.service.js';
 import { scimMember } from '../../groups/src/scim-group.mapper.js';
-import type { ScimResult, ScimTenant } from '../../users/src/scim-users.service.js';
 import { DryRunInterceptor } from './dry-run.interceptor.js';
 import { SCIM_TENANT_ROUTES } from './scim.routes.js';
-import { header, projectionOf, sendResult, Tenant } from './scim-tenant.js';
-
-type QueryParams = Record<string, string | string[] | undefined>;
+import { Scim, type ScimCall, type ScimResult, sendResult } from './scim-tenant.js';
 
 const SCIM_JSON = 'application/scim+json; charset=utf-8';
 
@@ -54,25 +49,23 @@ export class GroupsController {
   constructor(private readonly groups: ScimGroupsService) {}
 
   @Get('Groups')
-  list(@Tenant() tenant: ScimTenant, @Query() query: QueryParams) {
-    return this.groups.list(tenant, query);
+  list(@Scim() call: ScimCall) {
+    return this.groups.list(call);
   }
 
   @Post('Groups/.search')
   @HttpCode(200)
-  search(@Tenant() tenant: ScimTenant, @Body() body: unknown) {
-    return this.groups.search(tenant, body);
+  search(@Scim() call: ScimCall, @Body() body: unknown) {
+    return this.groups.search(call, body);
   }
 
   @Get('Groups/:id')
   async get(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Param('id') id: string,
-    @Query() query: QueryParams,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const result = await this.groups.get(tenant, id, projectionOf(query), header(request, 'if-none-match'));
+    const result = await this.groups.get(call, id);
     if (!isStreamed(result)) return sendResult(reply, result);
     void reply.header('etag', result.etag);
     return new StreamableFile(Readable.from(streamGroupJson(result)), { type: SCIM_JSON });
@@ -81,52 +74,40 @@ export class GroupsController {
   @Post('Groups')
   @HttpCode(201)
   async create(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Body() body: unknown,
-    @Query() query: QueryParams,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendResult(reply, await this.groups.create(tenant, body, projectionOf(query)));
+    return sendResult(reply, await this.groups.create(call, body));
   }
 
   @Put('Groups/:id')
   async replace(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Param('id') id: string,
     @Body() body: unknown,
-    @Query() query: QueryParams,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendResult(
-      reply,
-      await this.groups.replace(tenant, id, body, projectionOf(query), header(request, 'if-match')),
-    );
+    return sendResult(reply, await this.groups.replace(call, id, body));
   }
 
   @Patch('Groups/:id')
   async patch(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Param('id') id: string,
     @Body() body: unknown,
-    @Query() query: QueryParams,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendResult(
-      reply,
-      await this.groups.patch(tenant, id, body, projectionOf(query), header(request, 'if-match')),
-    );
+    return sendResult(reply, await this.groups.patch(call, id, body));
   }
 
   @Delete('Groups/:id')
   @HttpCode(204)
   async remove(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Param('id') id: string,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendResult(reply, await this.groups.delete(tenant, id, header(request, 'if-match')));
+    return sendResult(reply, await this.groups.delete(call, id));
   }
 }

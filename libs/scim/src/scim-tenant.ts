@@ -1,6 +1,8 @@
 import { createParamDecorator, type ExecutionContext, UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ScimResult, ScimTenant } from '../../users/src/scim-users.service.js';
+import type { ScimCall, ScimResult } from '../../scim-protocol/src/scim.call.js';
+
+export type { ScimCall, ScimResult };
 import { isDryRunRequest } from './scim.routes.js';
 
 declare module 'fastify' {
@@ -10,40 +12,41 @@ declare module 'fastify' {
   }
 }
 
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function list(value: unknown): string[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
 /**
- * The organization (resolved by the guard from the token) and the Tenant URL the request used,
- * dry-run included, so that `meta.location` and `Location` point where the caller is talking.
+ * The organization (resolved by the guard from the token), the Tenant URL the request used (dry-run
+ * included, so `meta.location` and `Location` point where the caller is talking), the projection and
+ * the precondition headers.
  */
-export const Tenant = createParamDecorator((_data: unknown, context: ExecutionContext): ScimTenant => {
+export const Scim = createParamDecorator((_data: unknown, context: ExecutionContext): ScimCall => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();
   const principal = request.scimPrincipal;
   if (!principal) throw new UnauthorizedException('not authenticated');
   const dryRun = isDryRunRequest(request) ? '/dry-run' : '';
+  const query = (request.query ?? {}) as ScimCall['query'];
   return {
-    organizationId: principal.organizationId,
-    tenantUrl: `${request.publicBaseUrl}/scim/${principal.organizationId}${dryRun}`,
+    tenant: {
+      organizationId: principal.organizationId,
+      tenantUrl: `${request.publicBaseUrl}/scim/${principal.organizationId}${dryRun}`,
+    },
+    query,
+    projection: { attributes: list(query.attributes), excludedAttributes: list(query.excludedAttributes) },
+    ifMatch: header(request, 'if-match'),
+    ifNoneMatch: header(request, 'if-none-match'),
   };
 });
-
-/** `attributes` / `excludedAttributes` of a single-resource request. */
-export function projectionOf(query: Record<string, unknown>): {
-  attributes?: string[];
-  excludedAttributes?: string[];
-} {
-  const list = (value: unknown): string[] | undefined =>
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((part) => part.trim())
-          .filter(Boolean)
-      : undefined;
-  return { attributes: list(query.attributes), excludedAttributes: list(query.excludedAttributes) };
-}
-
-export function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
 
 /** Applies a service result's status and headers; returns the body for Nest to serialize. */
 export function sendResult(reply: FastifyReply, result: ScimResult): unknown {

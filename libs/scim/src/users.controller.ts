@@ -8,20 +8,16 @@ import {
   Patch,
   Post,
   Put,
-  Query,
-  Req,
   Res,
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { ScimTokenGuard } from '../../auth/src/scim-token.guard.js';
-import { ScimUsersService, type ScimTenant } from '../../users/src/scim-users.service.js';
+import { ScimUsersService } from '../../users/src/scim-users.service.js';
 import { DryRunInterceptor } from './dry-run.interceptor.js';
 import { SCIM_TENANT_ROUTES } from './scim.routes.js';
-import { header, projectionOf, sendResult, Tenant } from './scim-tenant.js';
-
-type QueryParams = Record<string, string | string[] | undefined>;
+import { Scim, type ScimCall, sendResult } from './scim-tenant.js';
 
 /** SCIM /Users on both Tenant URLs; the service does the work. */
 @Controller(SCIM_TENANT_ROUTES)
@@ -31,79 +27,62 @@ export class UsersController {
   constructor(private readonly users: ScimUsersService) {}
 
   @Get('Users')
-  list(@Tenant() tenant: ScimTenant, @Query() query: QueryParams) {
-    return this.users.list(tenant, query);
+  list(@Scim() call: ScimCall) {
+    return this.users.list(call);
   }
 
   @Post('Users/.search')
   @HttpCode(200)
-  search(@Tenant() tenant: ScimTenant, @Body() body: unknown) {
-    return this.users.search(tenant, body);
+  search(@Scim() call: ScimCall, @Body() body: unknown) {
+    return this.users.search(call, body);
   }
 
   @Get('Users/:id')
   async get(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Param('id') id: string,
-    @Query() query: QueryParams,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendResult(
-      reply,
-      await this.users.get(tenant, id, projectionOf(query), header(request, 'if-none-match')),
-    );
+    return sendResult(reply, await this.users.get(call, id));
   }
 
   @Post('Users')
   @HttpCode(201)
   async create(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Body() body: unknown,
-    @Query() query: QueryParams,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendResult(reply, await this.users.create(tenant, body, projectionOf(query)));
+    return sendResult(reply, await this.users.create(call, body));
   }
 
   @Put('Users/:id')
   async replace(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Param('id') id: string,
     @Body() body: unknown,
-    @Query() query: QueryParams,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendResult(
-      reply,
-      await this.users.replace(tenant, id, body, projectionOf(query), header(request, 'if-match')),
-    );
+    return sendResult(reply, await this.users.replace(call, id, body));
   }
 
   @Patch('Users/:id')
   async patch(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Param('id') id: string,
     @Body() body: unknown,
-    @Query() query: QueryParams,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendResult(
-      reply,
-      await this.users.patch(tenant, id, body, projectionOf(query), header(request, 'if-match')),
-    );
+    return sendResult(reply, await this.users.patch(call, id, body));
   }
 
   @Delete('Users/:id')
   @HttpCode(204)
   async remove(
-    @Tenant() tenant: ScimTenant,
+    @Scim() call: ScimCall,
     @Param('id') id: string,
-    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return sendResult(reply, await this.users.delete(tenant, id, header(request, 'if-match')));
+    return sendResult(reply, await this.users.delete(call, id));
   }
 }

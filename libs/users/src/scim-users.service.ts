@@ -3,24 +3,24 @@ import { APP_CONFIG, type AppConfig } from '../../config/src/app.config.js';
 import { constraintOf, isUniqueViolation } from '../../persistence/src/database.errors.js';
 import { effectiveGlobalRole, rolesOfEntries } from '../../roles/src/role-assignment.js';
 import type { ProvisionableGlobalRole } from '../../roles/src/global-role.js';
-import { etagMatches, weakEtag } from '../../scim-protocol/src/etag.js';
-import { compileFilterToSql } from '../../scim-protocol/src/filter.sql.js';
-import { isPlainObject, type JsonObject } from '../../scim-protocol/src/json.util.js';
+import { assertIfMatch, etagMatches, weakEtag } from '../../scim-protocol/src/etag.js';
+import { changedAttributes, isPlainObject, type JsonObject } from '../../scim-protocol/src/json.util.js';
+import { pageWithTotal, sqlListPage } from '../../scim-protocol/src/list.page.js';
 import {
   listResponse,
   parseListQuery,
   parseSearchRequest,
   type ListQuery,
   type ListResponse,
-  type QueryParams,
 } from '../../scim-protocol/src/list.query.js';
+import type { ScimCall, ScimResult, ScimTenant } from '../../scim-protocol/src/scim.call.js';
 import { applyPatchToJson } from '../../scim-protocol/src/patch.apply.js';
 import { parsePatchRequest, type PatchOperation } from '../../scim-protocol/src/patch.parser.js';
 import { normalizeResource } from '../../scim-protocol/src/patch.values.js';
-import { project, type ProjectionQuery } from '../../scim-protocol/src/projection.js';
+import { project } from '../../scim-protocol/src/projection.js';
 import { matchesValueFilter } from '../../scim-protocol/src/filter.evaluate.js';
 import { ScimError } from '../../scim-protocol/src/scim.error.js';
-import { AuditTrail, type AuditEffect } from '../../sync-audit/src/audit.trail.js';
+import { AuditTrail } from '../../sync-audit/src/audit.trail.js';
 import {
   roleSetOf,
   storedAttributesOf,
@@ -29,19 +29,6 @@ import {
   USER_SORT_COLUMNS,
 } from './scim-user.mapper.js';
 import { UsersRepository, type ScimUserState, type UserRow } from './users.repository.js';
-
-/** Where the request came in: the organization and the Tenant URL (dry-run or not) it used. */
-export interface ScimTenant {
-  readonly organizationId: string;
-  readonly tenantUrl: string;
-}
-
-export interface ScimResult {
-  status: number;
-  body?: JsonObject;
-  etag?: string;
-  location?: string;
-}
 
 const UNIQUE_ATTRIBUTE: Readonly<Record<string, string>> = {
   UQ_users_organization_lower_user_name: 'userName',
@@ -68,61 +55,43 @@ export class ScimUsersService {
     };
   }
 
-  async list(tenant: ScimTenant, params: QueryParams): Promise<ListResponse<JsonObject>> {
-    return this.query(tenant, parseListQuery(params, this.listOptions()));
+  list(call: ScimCall): Promise<ListResponse<JsonObject>> {
+    return this.query(call.tenant, parseListQuery(call.query, this.listOptions()));
   }
 
-  async search(tenant: ScimTenant, body: unknown): Promise<ListResponse<JsonObject>> {
-    return this.query(tenant, parseSearchRequest(body, this.listOptions()));
+  search(call: ScimCall, body: unknown): Promise<ListResponse<JsonObject>> {
+    return this.query(call.tenant, parseSearchRequest(body, this.listOptions()));
   }
 
   private async query(tenant: ScimTenant, query: ListQuery): Promise<ListResponse<JsonObject>> {
     this.audit.describe({ operation: 'query', resourceType: 'User' });
-    const where = query.filter
-      ? compileFilterToSql(query.filter, {
-          resourceType: 'User',
-          columns: USER_FILTER_COLUMNS,
-          paramOffset: 1,
-        })
-      : undefined;
-    const orderBy = query.sortBy
-      ? `${USER_SORT_COLUMNS[query.sortBy.toLowerCase()] ?? 'u.id'} ${query.sortOrder === 'descending' ? 'DESC' : 'ASC'}, u.id`
-      : 'u.id';
-    const rows =
-      query.count === 0
-        ? []
-        : await this.users.listVisible(tenant.organizationId, {
-            where,
-            orderBy,
-            offset: query.startIndex - 1,
-            limit: query.count,
-          });
-    // Entra's lookups match one user or none: a first page that is not full already is the total.
-    const total =
-      query.startIndex === 1 && rows.length < query.count
-        ? rows.length
-        : await this.users.countVisible(tenant.organizationId, where);
+    const page = sqlListPage(query, {
+      resourceType: 'User',
+      columns: USER_FILTER_COLUMNS,
+      sortColumns: USER_SORT_COLUMNS,
+      idColumn: 'u.id',
+    });
+    const { rows, total } = await pageWithTotal(
+      query,
+      () => this.users.listVisible(tenant.organizationId, page),
+      () => this.users.countVisible(tenant.organizationId, page.where),
+    );
     const resources = rows.map((row) => project(this.render(tenant, row), query, 'User'));
     return listResponse(resources, total, query.startIndex);
   }
 
-  async get(
-    tenant: ScimTenant,
-    id: string,
-    projection: ProjectionQuery,
-    ifNoneMatch?: string,
-  ): Promise<ScimResult> {
+  async get(call: ScimCall, id: string): Promise<ScimResult> {
     this.audit.describe({ operation: 'read', resourceType: 'User', resourceId: id });
-    const row = await this.visibleOrThrow(tenant, id, false);
+    const row = await this.visibleOrThrow(call.tenant, id, false);
     this.describeTarget(row);
     const etag = weakEtag(row.version);
-    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return { status: 304, etag };
-    return { status: 200, body: project(this.render(tenant, row), projection, 'User'), etag };
+    if (call.ifNoneMatch !== undefined && etagMatches(call.ifNoneMatch, etag)) return { status: 304, etag };
+    return { status: 200, body: project(this.render(call.tenant, row), call.projection, 'User'), etag };
   }
 
-  async create(tenant: ScimTenant, body: unknown, projection: ProjectionQuery): Promise<ScimResult> {
-    const resource = normalizeResource('User', body);
-    const state = this.stateOf(resource);
+  async create(call: ScimCall, body: unknown): Promise<ScimResult> {
+    const { tenant } = call;
+    const state = this.stateOf(normalizeResource('User', body));
     this.audit.describe({
       operation: 'create',
       resourceType: 'User',
@@ -142,48 +111,31 @@ export class ScimUsersService {
     );
     this.describeTarget(row);
     this.audit.recordEffect({
-      changed: changesBetween(revivable ? this.snapshot(revivable) : {}, this.snapshot(row)),
+      changed: changedAttributes(revivable ? snapshot(revivable) : {}, snapshot(row)),
       notes: revivable ? ['revived a user that SCIM had deleted earlier, with the same record'] : undefined,
     });
-    return this.written(tenant, row, projection, 201);
+    return this.written(call, row, 201);
   }
 
-  async replace(
-    tenant: ScimTenant,
-    id: string,
-    body: unknown,
-    projection: ProjectionQuery,
-    ifMatch?: string,
-  ) {
+  async replace(call: ScimCall, id: string, body: unknown): Promise<ScimResult> {
     const resource = normalizeResource('User', body);
-    const current = await this.visibleOrThrow(tenant, id, true);
-    this.describeTarget(current);
-    this.audit.describe({ operation: 'replace' });
-    this.checkPrecondition(current, ifMatch);
-    const state = this.stateOf(resource);
-    return this.update(tenant, current, state, projection);
+    const current = await this.lockForWrite(call, id, 'replace');
+    return this.update(call, current, this.stateOf(resource));
   }
 
-  async patch(tenant: ScimTenant, id: string, body: unknown, projection: ProjectionQuery, ifMatch?: string) {
+  async patch(call: ScimCall, id: string, body: unknown): Promise<ScimResult> {
     const operations = parsePatchRequest(body, 'User');
-    const current = await this.visibleOrThrow(tenant, id, true);
-    this.describeTarget(current);
-    this.audit.describe({ operation: 'update' });
-    this.checkPrecondition(current, ifMatch);
+    const current = await this.lockForWrite(call, id, 'update');
     const roleOperations = operations.filter(isRoleOperation);
     const otherOperations = operations.filter((operation) => !isRoleOperation(operation));
-    const patched = applyPatchToJson(this.render(tenant, current), otherOperations, 'User');
+    const patched = applyPatchToJson(this.render(call.tenant, current), otherOperations, 'User');
     const roles = applyRoleOperations(roleSetOf(current) as ProvisionableGlobalRole[], roleOperations);
-    const state = this.stateOf(patched, roles);
-    return this.update(tenant, current, state, projection);
+    return this.update(call, current, this.stateOf(patched, roles));
   }
 
-  async delete(tenant: ScimTenant, id: string, ifMatch?: string): Promise<ScimResult> {
-    this.audit.describe({ operation: 'delete', resourceType: 'User', resourceId: id });
-    const current = await this.visibleOrThrow(tenant, id, true);
-    this.describeTarget(current);
-    this.checkPrecondition(current, ifMatch);
-    const memberships = await this.users.markScimDeleted(tenant.organizationId, current.id);
+  async delete(call: ScimCall, id: string): Promise<ScimResult> {
+    const current = await this.lockForWrite(call, id, 'delete');
+    const memberships = await this.users.markScimDeleted(call.tenant.organizationId, current.id);
     this.audit.recordEffect({
       changed: current.active ? { active: { before: true, after: false } } : undefined,
       notes: [
@@ -194,29 +146,37 @@ export class ScimUsersService {
     return { status: 204 };
   }
 
-  private async update(
-    tenant: ScimTenant,
-    current: UserRow,
-    state: ScimUserState,
-    projection: ProjectionQuery,
-  ) {
-    const before = this.snapshot(current);
-    const after = { ...state, isDirectorySynchronized: true };
-    const changed = changesBetween(before, after);
+  /** The user a write targets, locked for the rest of the transaction, after its If-Match check. */
+  private async lockForWrite(
+    call: ScimCall,
+    id: string,
+    operation: 'update' | 'replace' | 'delete',
+  ): Promise<UserRow> {
+    this.audit.describe({ operation, resourceType: 'User', resourceId: id });
+    const current = await this.visibleOrThrow(call.tenant, id, true);
+    this.describeTarget(current);
+    assertIfMatch(call.ifMatch, current.version, `User ${current.id}`);
+    return current;
+  }
+
+  private async update(call: ScimCall, current: UserRow, state: ScimUserState): Promise<ScimResult> {
+    const changed = changedAttributes(snapshot(current), { ...state, isDirectorySynchronized: true });
     // A PATCH that changes nothing (Entra re-sends what it already sent) writes nothing.
     const row = Object.keys(changed).length
-      ? await this.uniquely(state, () => this.users.updateScimUser(tenant.organizationId, current.id, state))
+      ? await this.uniquely(state, () =>
+          this.users.updateScimUser(call.tenant.organizationId, current.id, state),
+        )
       : current;
     this.describeTarget(row);
     this.audit.recordEffect({ changed });
-    return this.written(tenant, row, projection, 200);
+    return this.written(call, row, 200);
   }
 
-  private written(tenant: ScimTenant, row: UserRow, projection: ProjectionQuery, status: number): ScimResult {
-    const body = this.render(tenant, row);
+  private written(call: ScimCall, row: UserRow, status: number): ScimResult {
+    const body = this.render(call.tenant, row);
     return {
       status,
-      body: project(body, projection, 'User'),
+      body: project(body, call.projection, 'User'),
       etag: weakEtag(row.version),
       location: String((body.meta as JsonObject).location),
     };
@@ -230,14 +190,6 @@ export class ScimUsersService {
     const row = await this.users.findVisible(tenant.organizationId, id, forUpdate);
     if (!row) throw ScimError.notFound(`User ${id} not found`);
     return row;
-  }
-
-  private checkPrecondition(row: UserRow, ifMatch: string | undefined): void {
-    if (ifMatch !== undefined && !etagMatches(ifMatch, weakEtag(row.version))) {
-      throw ScimError.preconditionFailed(
-        `User ${row.id} has changed: its version is ${weakEtag(row.version)}, the request expected ${ifMatch}`,
-      );
-    }
   }
 
   /**
@@ -270,19 +222,6 @@ export class ScimUsersService {
       roles: roleSet,
       globalRole,
       scimAttributes: storedAttributesOf(resource),
-    };
-  }
-
-  private snapshot(row: UserRow): Record<string, unknown> {
-    return {
-      userName: row.userName,
-      displayName: row.displayName,
-      externalId: row.externalId,
-      active: row.active,
-      roles: roleSetOf(row),
-      globalRole: row.globalRole,
-      scimAttributes: row.scimAttributes,
-      isDirectorySynchronized: row.isDirectorySynchronized,
     };
   }
 
@@ -361,15 +300,16 @@ function filterValues(operation: PatchOperation): { value: string }[] {
   return [];
 }
 
-function changesBetween(
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): NonNullable<AuditEffect['changed']> {
-  const changed: NonNullable<AuditEffect['changed']> = {};
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null)) {
-      changed[key] = { before: before[key] ?? null, after: after[key] ?? null };
-    }
-  }
-  return changed;
+/** What an audit record compares before and after a write. */
+function snapshot(row: UserRow): Record<string, unknown> {
+  return {
+    userName: row.userName,
+    displayName: row.displayName,
+    externalId: row.externalId,
+    active: row.active,
+    roles: roleSetOf(row),
+    globalRole: row.globalRole,
+    scimAttributes: row.scimAttributes,
+    isDirectorySynchronized: row.isDirectorySynchronized,
+  };
 }
