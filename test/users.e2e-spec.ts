@@ -454,6 +454,66 @@ describe('SCIM /Users as Entra provisions them', () => {
     expect((await scim.get(`/Users/${org.userId}`)).status).toBe(404);
   });
 
+  it('replays a user through link, rename, role change A to B, disable, enable, delete and revival', async () => {
+    const [sso] = await t.db.query<{ id: string }>(
+      `INSERT INTO users (organization_id, kind, user_name, external_id, global_role)
+       VALUES ($1, 'interactive', 'Replay Person', 'acme:replay-object', 'RegularUser') RETURNING id`,
+      [org.organizationId],
+    );
+    const id = sso!.id;
+    const q = (filter: string) => scim.get(`/Users?filter=${encodeURIComponent(filter)}`);
+    // Entra: Test connection, then matching by externalId finds the SSO user: link, no POST.
+    expect((await q('userName eq "1b0c1f7e-3a52-4c1d-9a7e-5f3c2d1e0b9a"')).body.totalResults).toBe(0);
+    expect((await q('externalId eq "acme:replay-object"')).body.Resources[0].id).toBe(id);
+    const linked = await scim.patchOps(`/Users/${id}`, [
+      { op: 'Add', path: 'emails[type eq "work"].value', value: 'replay@acme.test' },
+      { op: 'Add', path: 'roles', value: [patchRoleEntry('GlobalReader')] },
+    ]);
+    expect(linked.body[SIGNPATH_USER_SCHEMA]).toEqual({ isDirectorySynchronized: true });
+    const renamed = await scim.patchOps(`/Users/${id}`, [
+      { op: 'Replace', path: 'userName', value: 'Replay Renamed' },
+    ]);
+    expect(renamed.body.userName).toBe('Replay Renamed');
+    const switched = await scim.patchOps(`/Users/${id}`, [
+      { op: 'Add', path: 'roles', value: [patchRoleEntry('CertificateAdministrator')] },
+    ]);
+    expect(switched.body.roles.map((r: { value: string }) => r.value)).toEqual(['CertificateAdministrator']);
+    expect(
+      (await scim.patchOps(`/Users/${id}`, [{ op: 'Replace', path: 'active', value: 'False' }])).body.active,
+    ).toBe(false);
+    expect(
+      (await scim.patchOps(`/Users/${id}`, [{ op: 'Replace', path: 'active', value: 'True' }])).body.active,
+    ).toBe(true);
+    expect((await scim.delete(`/Users/${id}`)).status).toBe(204);
+    expect((await q('externalId eq "acme:replay-object"')).body.totalResults).toBe(0);
+    const revived = await scim.post(
+      '/Users',
+      entraUserBody({
+        externalId: 'acme:replay-object',
+        userName: 'Replay Renamed',
+        roles: [
+          { primary: false, displayName: 'CertificateAdministrator', value: 'CertificateAdministrator' },
+        ],
+      }),
+    );
+    expect(revived.status).toBe(201);
+    expect(revived.body.id).toBe(id);
+    const rows = await t.db.query(
+      `SELECT user_name, global_role, active, is_directory_synchronized, scim_deleted_at
+         FROM users WHERE organization_id = $1 AND external_id = 'acme:replay-object'`,
+      [org.organizationId],
+    );
+    expect(rows).toEqual([
+      {
+        user_name: 'Replay Renamed',
+        global_role: 'CertificateAdministrator',
+        active: true,
+        is_directory_synchronized: true,
+        scim_deleted_at: null,
+      },
+    ]);
+  });
+
   describe('dry-run', () => {
     it('answers every write exactly as the real call would, and commits nothing', async () => {
       const dry = scimClient(t, org.organizationId, org.token, true);
