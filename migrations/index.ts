@@ -1,6 +1,14 @@
 import { InitialSchema1764380000000 } from './1764380000000-initial-schema.js';
 import { ScimUsers1764390000000 } from './1764390000000-scim-users.js';
+import { SyncAudit1764400000000 } from './1764400000000-sync-audit.js';
 import { ScimGroups1764410000000 } from './1764410000000-scim-groups.js';
+import { Management1764420000000 } from './1764420000000-management.js';
 
 /** In order of application. Add every new migration here (the data source imports classes, not globs). */
-export const MIGRATIONS = [InitialSchema1764380000000, ScimUsers1764390000000, ScimGroups1764410000000];
+export const MIGRATIONS = [
+  InitialSchema1764380000000,
+  ScimUsers1764390000000,
+  SyncAudit1764400000000,
+  ScimGroups1764410000000,
+  Management1764420000000,
+];

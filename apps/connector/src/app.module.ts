@@ -4,6 +4,7 @@ import { AuthModule } from '../../../libs/auth/src/auth.module.js';
 import type { AppConfig } from '../../../libs/config/src/app.config.js';
 import { ConfigModule } from '../../../libs/config/src/config.module.js';
 import { HealthModule } from '../../../libs/health/src/health.module.js';
+import { ManagementModule } from '../../../libs/management/src/management.module.js';
 import { OrganizationsModule } from '../../../libs/organizations/src/organizations.module.js';
 import { PersistenceModule } from '../../../libs/persistence/src/persistence.module.js';
 import { ScimModule } from '../../../libs/scim/src/scim.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         AuthModule,
         SyncAuditModule,
         ScimModule,
+        ManagementModule,
         HealthModule,
         ...(options.imports ?? []),
       ],

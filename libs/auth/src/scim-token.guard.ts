@@ -7,6 +7,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { noteAuditCaller } from '../../sync-audit/src/request-audit.state.js';
 import { ApiTokensService, type AuthenticatedToken } from './api-tokens.service.js';
 
 declare module 'fastify' {
@@ -28,6 +29,8 @@ export class ScimTokenGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const principal = await this.tokens.authenticate(request.headers.authorization);
+    // Recorded even when refused below (403), so the audit shows whose token knocked.
+    noteAuditCaller(request, principal);
     if (!principal) {
       throw new UnauthorizedException(
         'A valid bearer token is required: send "Authorization: Bearer <token>" with an unrevoked token of the organization\'s Directory Synchronizer user.',

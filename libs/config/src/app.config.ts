@@ -38,6 +38,7 @@ const environmentSchema = z.object({
   BOOTSTRAP_DEMO_ORGANIZATION: booleanFromEnv.default(true),
   MIGRATE_ON_START: booleanFromEnv.default(true),
   SHUTDOWN_GRACE_MS: positiveInt(0, 120_000).default(10_000),
+  AUDIT_RETENTION_DAYS: positiveInt(1, 36_500).default(90),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -59,6 +60,8 @@ export interface AppConfig {
   readonly bootstrapDemoOrganization: boolean;
   readonly migrateOnStart: boolean;
   readonly shutdownGraceMs: number;
+  /** Age in days after which `audit prune` deletes sync audit events. */
+  readonly auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrapDemoOrganization: e.BOOTSTRAP_DEMO_ORGANIZATION,
     migrateOnStart: e.MIGRATE_ON_START,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
   };
 }
 

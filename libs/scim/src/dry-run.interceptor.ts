@@ -4,6 +4,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { isRetryableTransactionError } from '../../persistence/src/database.errors.js';
+import { SyncAuditRecorder } from '../../sync-audit/src/sync-audit.recorder.js';
 import { isDryRunRequest } from './scim.routes.js';
 
 /** Carries a dry-run's answer out of the transaction it rolls back. */
@@ -19,25 +20,35 @@ const MAX_ATTEMPTS = 5;
  * One transaction per SCIM request. On the dry-run Tenant URL the handler runs exactly as it would
  * for real, its answer is kept, and the transaction is rolled back, so the answer is what the real
  * call would give and nothing is committed. Serialization failures and deadlocks are retried here
- * (the handler runs again from the start) so they never reach Entra as a 500.
+ * (the handler runs again from the start) so they never reach Entra as a 500. A live write's audit
+ * row is inserted in the same transaction, right before commit: no change without its record.
  */
 @Injectable()
 export class DryRunInterceptor implements NestInterceptor {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly audit: SyncAuditRecorder,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const dryRun = isDryRunRequest(context.switchToHttp().getRequest<FastifyRequest>());
-    return from(this.run(next, dryRun));
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const dryRun = isDryRunRequest(request);
+    return from(this.audit.trackHandler(request, this.run(context, next, dryRun)));
   }
 
-  private async run(next: CallHandler, dryRun: boolean): Promise<unknown> {
+  private async run(context: ExecutionContext, next: CallHandler, dryRun: boolean): Promise<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.txHost.withTransaction(async () => {
+        const committed = await this.txHost.withTransaction(async () => {
+          this.audit.beginAttempt(request);
           const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          await this.audit.recordResult(context, result, dryRun);
           if (dryRun) throw new DryRunRollback(result);
           return result;
         });
+        this.audit.committed(request);
+        return committed;
       } catch (error) {
         if (error instanceof DryRunRollback) return error.result;
         if (attempt < MAX_ATTEMPTS && isRetryableTransactionError(error)) continue;

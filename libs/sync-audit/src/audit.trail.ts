@@ -44,7 +44,8 @@ export interface AuditEffect {
   membersRemoved?: string[];
   membersRemovedAll?: boolean;
   consequences?: {
-    /** e.g. 'user-deactivated', 'user-reactivated' */ kind: string;
+    // `string & {}`: any kind is accepted, and editors still suggest the two known ones.
+    kind: 'user-deactivated' | 'user-reactivated' | (string & {});
     userIds: string[];
     reason: string;
   }[];

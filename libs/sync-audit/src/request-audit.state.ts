@@ -4,6 +4,8 @@ import type { AuditEffect, AuditOperation, AuditTarget } from './audit.trail.js'
 export const MAX_EFFECT_IDS = 100;
 /** Notes and consequence entries kept per request. */
 export const MAX_EFFECT_ENTRIES = 50;
+/** Characters kept of one note or consequence reason. */
+const MAX_EFFECT_TEXT = 1_024;
 
 export interface CappedIds {
   count: number;
@@ -56,7 +58,7 @@ export class RequestAudit {
   private readonly startedAt = performance.now();
   caller?: AuditCaller;
   failure?: AuditFailure;
-  /** The body as received when it was not valid JSON (already capped and masked). */
+  /** The body as received when it was not valid JSON (cut to twice the stored size; masked when stored). */
   unparsedBody?: string;
   /** Set once the row is committed; nothing writes a second one. */
   written = false;
@@ -80,16 +82,15 @@ export class RequestAudit {
 
   recordEffect(effect: AuditEffect): void {
     const stored = this.effect;
-    if (effect.changed) {
+    for (const [path, change] of Object.entries(effect.changed ?? {})) {
+      // A path changed twice in one request keeps its first "before" and its last "after".
       stored.changed ??= {};
-      for (const [path, change] of Object.entries(effect.changed)) {
-        // A path changed twice in one request keeps its first "before" and its last "after".
-        const earlier = stored.changed[path];
-        stored.changed[path] = earlier ? { before: earlier.before, after: change.after } : change;
-      }
+      const earlier = stored.changed[path];
+      stored.changed[path] = earlier ? { before: earlier.before, after: change.after } : change;
     }
-    if (effect.membersAdded?.length)
+    if (effect.membersAdded?.length) {
       stored.membersAdded = appendCapped(stored.membersAdded, effect.membersAdded);
+    }
     if (effect.membersRemoved?.length) {
       stored.membersRemoved = appendCapped(stored.membersRemoved, effect.membersRemoved);
     }
@@ -102,15 +103,19 @@ export class RequestAudit {
       if (same) appendCapped(same.userIds, consequence.userIds);
       else if (stored.consequences.length < MAX_EFFECT_ENTRIES) {
         stored.consequences.push({
-          kind: consequence.kind,
-          reason: consequence.reason,
+          kind: consequence.kind.slice(0, MAX_EFFECT_TEXT),
+          reason: consequence.reason.slice(0, MAX_EFFECT_TEXT),
           userIds: appendCapped(undefined, consequence.userIds),
         });
       }
     }
     if (effect.notes?.length) {
       stored.notes ??= [];
-      stored.notes.push(...effect.notes.slice(0, MAX_EFFECT_ENTRIES - stored.notes.length));
+      stored.notes.push(
+        ...effect.notes
+          .slice(0, Math.max(0, MAX_EFFECT_ENTRIES - stored.notes.length))
+          .map((note) => note.slice(0, MAX_EFFECT_TEXT)),
+      );
     }
   }
 

@@ -9,6 +9,12 @@ import { AuthModule } from '../../../../libs/auth/src/auth.module.js';
 import { ConfigError, loadConfig, type AppConfig } from '../../../../libs/config/src/app.config.js';
 import { ConfigModule } from '../../../../libs/config/src/config.module.js';
 import { SyncAuditModule } from '../../../../libs/sync-audit/src/sync-audit.module.js';
+import { AuditRetentionService } from '../../../../libs/sync-audit/src/audit-retention.service.js';
+import {
+  SupportTokenInputError,
+  SupportTokenNotFoundError,
+  SupportTokensService,
+} from '../../../../libs/sync-audit/src/support-tokens.service.js';
 import { OrganizationsModule } from '../../../../libs/organizations/src/organizations.module.js';
 import {
   OrganizationInputError,
@@ -43,6 +49,9 @@ interface Command {
 interface CommandContext {
   values: Record<string, string | boolean | undefined>;
   app: INestApplicationContext;
+  config: AppConfig;
+  /** Progress for long commands; stderr, so --json keeps stdout to one object. */
+  progress: (text: string) => void;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -122,6 +131,77 @@ const COMMANDS: Record<string, Command> = {
               )
               .join('\n')
           : 'No tokens.',
+      };
+    },
+  },
+  'support-tokens issue': {
+    usage: 'support-tokens issue --name <who> [--json]',
+    options: { name: { type: 'string' } },
+    required: ['name'],
+    needsDatabase: true,
+    async run({ values, app }) {
+      const issued = await app
+        .get(SupportTokensService)
+        .issue(String(values.name))
+        .catch((error: unknown) => {
+          throw error instanceof SupportTokenInputError ? new UsageError(error.message) : error;
+        });
+      return {
+        json: issued,
+        text: `Support token ${issued.tokenId} for the audit API. Secret, shown only this once:\n${issued.token}`,
+      };
+    },
+  },
+  'support-tokens revoke': {
+    usage: 'support-tokens revoke --id <tokenId> [--json]',
+    options: { id: { type: 'string' } },
+    required: ['id'],
+    needsDatabase: true,
+    async run({ values, app }) {
+      const revoked = await app.get(SupportTokensService).revoke(String(values.id));
+      return {
+        json: revoked,
+        text: `Support token ${revoked.id} revoked at ${revoked.revokedAt.toISOString()}`,
+      };
+    },
+  },
+  'support-tokens list': {
+    usage: 'support-tokens list [--json]',
+    options: {},
+    needsDatabase: true,
+    async run({ app }) {
+      const tokens = await app.get(SupportTokensService).list();
+      return {
+        json: { supportTokens: tokens },
+        text: tokens.length
+          ? tokens
+              .map(
+                (t) =>
+                  `${t.id}  ${t.prefix}  ${t.name}  ${t.revokedAt ? 'revoked' : 'active'}  last used ${t.lastUsedAt?.toISOString() ?? 'never'}`,
+              )
+              .join('\n')
+          : 'No support tokens.',
+      };
+    },
+  },
+  'audit prune': {
+    usage: 'audit prune [--older-than-days <n>] [--json]',
+    options: { 'older-than-days': { type: 'string' } },
+    needsDatabase: true,
+    async run({ values, app, config, progress }) {
+      const given = values['older-than-days'];
+      const days = typeof given === 'string' ? Number(given) : config.auditRetentionDays;
+      if (!Number.isInteger(days) || days < 1) {
+        throw new UsageError(
+          `--older-than-days must be a whole number of days, at least 1 (got "${String(given)}")`,
+        );
+      }
+      const { deleted, cutoff } = await app
+        .get(AuditRetentionService)
+        .prune(days, (soFar) => progress(`deleted ${soFar} audit events so far\n`));
+      return {
+        json: { deleted, olderThanDays: days, cutoff },
+        text: `Deleted ${deleted} audit event(s) older than ${days} days (before ${cutoff.toISOString()}).`,
       };
     },
   },
@@ -217,7 +297,7 @@ export async function runCli(
       logger: false,
       abortOnError: false,
     });
-    const context: CommandContext = { values, app };
+    const context: CommandContext = { values, app, config, progress: io.stderr };
     const result = await app.get(ClsService).run(() => command.run(context));
     io.stdout(json ? `${JSON.stringify(result.json)}\n` : `${result.text}\n`);
     return EXIT_OK;
@@ -226,7 +306,9 @@ export async function runCli(
     const message =
       error instanceof ConfigError
         ? `configuration error: ${error.problems.join('; ')}`
-        : error instanceof UsageError || error instanceof TokenNotFoundError
+        : error instanceof UsageError ||
+            error instanceof TokenNotFoundError ||
+            error instanceof SupportTokenNotFoundError
           ? error.message
           : `failed: ${error instanceof Error ? error.message : String(error)}`;
     io.stderr(`error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);

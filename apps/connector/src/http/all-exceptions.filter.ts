@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { noteAuditFailure } from '../../../../libs/sync-audit/src/request-audit.state.js';
 import { renderError } from './error.renderer.js';
 
 /** Only what helps and cannot leak: TypeORM errors carry the query's parameters, which we never log. */
@@ -11,6 +12,8 @@ export function loggableError(error: unknown): Record<string, unknown> {
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const rendered = renderError(error, request.url, request.id);
+  // The audit row of a SCIM request stores exactly what the client was told.
+  noteAuditFailure(request, rendered.classified);
   if (rendered.classified.unexpected || rendered.status >= 500) {
     request.log.error({ err: loggableError(error) }, 'request failed');
   }

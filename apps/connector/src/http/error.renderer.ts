@@ -50,6 +50,8 @@ export function classifyError(error: unknown): ClassifiedError {
     const status = error.getStatus();
     const headers: Record<string, string> = {};
     if (status === Number(HttpStatus.UNAUTHORIZED)) headers['www-authenticate'] = 'Bearer realm="scim"';
+    // e.g. a change refused because its audit row could not be written: Entra retries on its own.
+    if (status === Number(HttpStatus.SERVICE_UNAVAILABLE)) headers['retry-after'] = '5';
     return { status, detail: httpExceptionDetail(error), headers };
   }
   const fastify = fastifyError(error);

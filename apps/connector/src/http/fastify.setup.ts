@@ -4,7 +4,12 @@ import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '../../../../libs/config/src/app.config.js';
 import { isScimPath } from '../../../../libs/scim/src/scim.routes.js';
+import {
+  auditedJsonParser,
+  registerSyncAuditHooks,
+} from '../../../../libs/sync-audit/src/sync-audit.hooks.js';
 import { SCIM_CONTENT_TYPE } from './error.renderer.js';
+import { setupOpenApi } from './openapi.setup.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -35,12 +40,22 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
 export function configureFastify(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.decorateRequest('publicBaseUrl', '');
-  // Entra sends bodies as application/scim+json; parse them exactly like application/json.
+  // Entra sends bodies as application/scim+json; parse them exactly like application/json. Both
+  // parsers keep a body that does not parse on the request's audit record.
   fastify.addContentTypeParser(
     'application/scim+json',
     { parseAs: 'string' },
-    fastify.getDefaultJsonParser('error', 'ignore'),
+    auditedJsonParser(fastify.getDefaultJsonParser('error', 'ignore')),
   );
+  // Nest's own application/json parser, wrapped the same way (through Nest, which would otherwise
+  // add its default one at init).
+  app.useBodyParser(
+    'application/json',
+    {},
+    auditedJsonParser(fastify.getDefaultJsonParser('error', 'error')),
+  );
+  registerSyncAuditHooks(app);
+  setupOpenApi(app);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     request.publicBaseUrl = config.publicBaseUrl ?? `${request.protocol}://${request.host}`;

@@ -1,0 +1,40 @@
+import { applyDecorators, Controller, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ManagementErrorDto } from './management-common.dto.js';
+import { ManagementGuard } from './management.guard.js';
+import { ManagementTransactionInterceptor } from './management-transaction.interceptor.js';
+import { managementValidationPipe } from './management-validation.pipe.js';
+
+export const MANAGEMENT_BEARER = 'management-bearer';
+export const MANAGEMENT_BASE_PATH = 'api/v1/organizations/:organizationId';
+
+/**
+ * Everything a management controller shares: the organization-scoped route, the guard (token,
+ * organization, role), one transaction per write, DTO validation, and its OpenAPI description.
+ */
+export function ManagementController(path: string, tag: string) {
+  return applyDecorators(
+    Controller(`${MANAGEMENT_BASE_PATH}/${path}`),
+    ApiTags(`management: ${tag}`),
+    ApiBearerAuth(MANAGEMENT_BEARER),
+    ApiParam({ name: 'organizationId', format: 'uuid', description: "The organization; the token's own." }),
+    ApiUnauthorizedResponse({
+      type: ManagementErrorDto,
+      description: '`UNAUTHENTICATED`: missing, unknown or revoked token, or its user was deactivated.',
+    }),
+    ApiForbiddenResponse({
+      type: ManagementErrorDto,
+      description:
+        "`WRONG_ORGANIZATION`: a token of another organization. `ROLE_NOT_ALLOWED`: the token's user's global role may not do this. `GLOBAL_ADMINISTRATOR_REQUIRED`: granting or changing a GlobalAdministrator.",
+    }),
+    UseGuards(ManagementGuard),
+    UseInterceptors(ManagementTransactionInterceptor),
+    UsePipes(managementValidationPipe()),
+  );
+}

@@ -1,0 +1,54 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../../auth/src/auth.module.js';
+import { OrganizationsModule } from '../../organizations/src/organizations.module.js';
+import { ProjectsModule } from '../../projects/src/projects.module.js';
+import { ManagementGroupsController } from './management-groups.controller.js';
+import { ManagementGroupsRepository } from './management-groups.repository.js';
+import { ManagementGroupsService } from './management-groups.service.js';
+import { ManagementPermissionsService } from './management-permissions.service.js';
+import { ManagementProjectsController } from './management-projects.controller.js';
+import { ManagementProjectsService } from './management-projects.service.js';
+import { ManagementSigningPoliciesController } from './management-signing-policies.controller.js';
+import { ManagementTokensController } from './management-tokens.controller.js';
+import { ManagementTokensService } from './management-tokens.service.js';
+import { ManagementTransactionInterceptor } from './management-transaction.interceptor.js';
+import { ManagementUsersController } from './management-users.controller.js';
+import { ManagementUsersRepository } from './management-users.repository.js';
+import { ManagementUsersService } from './management-users.service.js';
+import { ManagementGuard } from './management.guard.js';
+import {
+  LoggingManualChangeSink,
+  MANUAL_CHANGE_SINK,
+  ManualChangeRecorder,
+} from './manual-change.recorder.js';
+
+/**
+ * The JSON management API (`/api/v1/organizations/{organizationId}/...`): hybrid management of
+ * users and groups next to directory synchronization, projects, signing policies, permissions and
+ * tokens, for the organization's own administrators.
+ */
+@Module({
+  imports: [AuthModule, OrganizationsModule, ProjectsModule],
+  controllers: [
+    ManagementUsersController,
+    ManagementGroupsController,
+    ManagementProjectsController,
+    ManagementSigningPoliciesController,
+    ManagementTokensController,
+  ],
+  providers: [
+    ManagementGuard,
+    ManagementTransactionInterceptor,
+    ManualChangeRecorder,
+    { provide: MANUAL_CHANGE_SINK, useClass: LoggingManualChangeSink },
+    ManagementUsersRepository,
+    ManagementUsersService,
+    ManagementGroupsRepository,
+    ManagementGroupsService,
+    ManagementProjectsService,
+    ManagementPermissionsService,
+    ManagementTokensService,
+  ],
+  exports: [MANUAL_CHANGE_SINK],
+})
+export class ManagementModule {}

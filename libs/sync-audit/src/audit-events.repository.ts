@@ -1,0 +1,228 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { SqlExecutor } from '../../persistence/src/sql.executor.js';
+import type { AuditEventRow } from './audit-event.builder.js';
+import {
+  EVENT_COLUMNS,
+  eventsPageQuery,
+  type AuditCursor,
+  type AuditEventFilter,
+} from './audit-events.query.js';
+
+/** A stored event as the audit API returns it. */
+export interface AuditEventRecord {
+  id: string;
+  occurredAt: Date;
+  organizationId: string | null;
+  tokenId: string | null;
+  userId: string | null;
+  requestId: string;
+  clientAddress: string | null;
+  userAgent: string | null;
+  method: string;
+  path: string;
+  query: string | null;
+  dryRun: boolean;
+  operation: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  externalId: string | null;
+  userName: string | null;
+  displayName: string | null;
+  status: number;
+  outcome: string;
+  scimType: string | null;
+  detail: string | null;
+  durationMs: number;
+  requestBody: unknown;
+  effect: unknown;
+}
+
+/** With its exact position in the newest-first order, for the next page's cursor. */
+export type AuditEventWithPosition = AuditEventRecord & { cursorTime: string };
+
+/**
+ * The organization is the URL's: stored directly when the guard already resolved it, otherwise
+ * looked up in the same statement ($3), so an unknown or malformed id stores null without a second
+ * round trip. COALESCE evaluates the lookup only when $2 is null.
+ */
+const INSERT = `
+  INSERT INTO sync_audit_events (occurred_at, organization_id, token_id, user_id, request_id, client_address,
+    user_agent, method, path, query, dry_run, operation, resource_type, resource_id, external_id, user_name,
+    display_name, status, outcome, scim_type, detail, duration_ms, request_body, effect)
+  VALUES ($1, COALESCE($2::uuid, (SELECT o.id FROM organizations o WHERE o.id = $3::uuid)), $4, $5, $6, $7,
+    $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::jsonb, $25::jsonb)`;
+
+function insertParams(row: AuditEventRow): unknown[] {
+  return [
+    row.occurredAt,
+    row.organizationId,
+    row.organizationCandidate,
+    row.tokenId,
+    row.userId,
+    row.requestId,
+    row.clientAddress,
+    row.userAgent,
+    row.method,
+    row.path,
+    row.query,
+    row.dryRun,
+    row.operation,
+    row.resourceType,
+    row.resourceId,
+    row.externalId,
+    row.userName,
+    row.displayName,
+    row.status,
+    row.outcome,
+    row.scimType,
+    row.detail,
+    row.durationMs,
+    row.requestBody,
+    row.effect,
+  ];
+}
+
+export interface OrganizationActivity {
+  firstRequestAt: Date | null;
+  lastRequestAt: Date | null;
+  lastLiveSuccessAt: Date | null;
+  lastDryRunSuccessAt: Date | null;
+  lastLiveOutcome: 'success' | 'failure' | null;
+  lastTestConnectionAt: Date | null;
+  lastTestConnectionStatus: number | null;
+  lastTestConnectionOutcome: 'success' | 'failure' | null;
+  lastTestConnectionDryRun: boolean | null;
+}
+
+export interface ActivityCount {
+  operation: string | null;
+  outcome: 'success' | 'failure';
+  dryRun: boolean;
+  last24Hours: number;
+  last7Days: number;
+}
+
+export interface FrequentError {
+  status: number;
+  scimType: string | null;
+  detail: string | null;
+  count: number;
+  lastAt: Date;
+}
+
+/**
+ * Each "latest ..." is its own LIMIT 1 probe of an index (organization and time, or the partial
+ * success / test-connection ones), so the cost does not grow with the organization's history.
+ */
+export const ACTIVITY_SQL = `
+  SELECT first.at AS "firstRequestAt", last.at AS "lastRequestAt",
+         live_ok.at AS "lastLiveSuccessAt", dry_ok.at AS "lastDryRunSuccessAt",
+         last_live.outcome AS "lastLiveOutcome",
+         probe.at AS "lastTestConnectionAt", probe.status AS "lastTestConnectionStatus",
+         probe.outcome AS "lastTestConnectionOutcome", probe.dry_run AS "lastTestConnectionDryRun"
+    FROM (SELECT $1::uuid AS organization_id) o
+    LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
+                        WHERE e.organization_id = o.organization_id
+                        ORDER BY e.occurred_at, e.id LIMIT 1) first ON true
+    LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
+                        WHERE e.organization_id = o.organization_id
+                        ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) last ON true
+    LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
+                        WHERE e.organization_id = o.organization_id AND e.outcome = 'success' AND e.dry_run = false
+                        ORDER BY e.occurred_at DESC LIMIT 1) live_ok ON true
+    LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
+                        WHERE e.organization_id = o.organization_id AND e.outcome = 'success' AND e.dry_run = true
+                        ORDER BY e.occurred_at DESC LIMIT 1) dry_ok ON true
+    LEFT JOIN LATERAL (SELECT e.outcome FROM sync_audit_events e
+                        WHERE e.organization_id = o.organization_id AND e.dry_run = false
+                        ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) last_live ON true
+    LEFT JOIN LATERAL (SELECT e.occurred_at AS at, e.status, e.outcome, e.dry_run FROM sync_audit_events e
+                        WHERE e.organization_id = o.organization_id AND e.operation = 'test-connection'
+                        ORDER BY e.occurred_at DESC LIMIT 1) probe ON true`;
+
+/** Counts over the last 7 days (an index range scan on organization and time), 24 hours apart. */
+export const ACTIVITY_COUNTS_SQL = `
+  SELECT e.operation, e.outcome, e.dry_run AS "dryRun",
+         count(*) FILTER (WHERE e.occurred_at >= now() - interval '24 hours')::int AS "last24Hours",
+         count(*)::int AS "last7Days"
+    FROM sync_audit_events e
+   WHERE e.organization_id = $1::uuid AND e.occurred_at >= now() - interval '7 days'
+   GROUP BY e.operation, e.outcome, e.dry_run`;
+
+export const FREQUENT_ERRORS_SQL = `
+  SELECT e.status, e.scim_type AS "scimType", e.detail, count(*)::int AS count, max(e.occurred_at) AS "lastAt"
+    FROM sync_audit_events e
+   WHERE e.organization_id = $1::uuid AND e.occurred_at >= now() - interval '7 days' AND e.outcome = 'failure'
+   GROUP BY e.status, e.scim_type, e.detail
+   ORDER BY count(*) DESC, max(e.occurred_at) DESC
+   LIMIT $2`;
+
+/**
+ * Oldest first, a bounded batch at a time, so no statement holds locks for long. `= ANY(ARRAY(...))`
+ * rather than `IN (...)`: the batch's ids are collected first (time index), then deleted by primary
+ * key, where IN would let the planner hash-join against the whole table.
+ */
+export const PRUNE_BATCH_SQL = `
+  DELETE FROM sync_audit_events
+   WHERE id = ANY(ARRAY(SELECT e.id FROM sync_audit_events e WHERE e.occurred_at < $1
+                         ORDER BY e.occurred_at, e.id LIMIT $2))`;
+
+@Injectable()
+export class AuditEventsRepository {
+  constructor(
+    private readonly sql: SqlExecutor,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** Through the request's transaction: the row commits or rolls back with the change. */
+  async insertInTransaction(row: AuditEventRow): Promise<void> {
+    await this.sql.rows(INSERT, insertParams(row));
+  }
+
+  /** Its own autocommit statement, on the data source: never part of a request's transaction. */
+  async insertStandalone(row: AuditEventRow): Promise<void> {
+    await this.dataSource.query(INSERT, insertParams(row));
+  }
+
+  async page(
+    filter: AuditEventFilter,
+    limit: number,
+    after?: AuditCursor,
+  ): Promise<AuditEventWithPosition[]> {
+    const query = eventsPageQuery(filter, limit, after);
+    return this.sql.rows<AuditEventWithPosition>(query.sql, query.params);
+  }
+
+  async findById(id: string, organizationId?: string): Promise<AuditEventRecord | undefined> {
+    const rows = await this.sql.rows<AuditEventWithPosition>(
+      `SELECT ${EVENT_COLUMNS} FROM sync_audit_events e
+        WHERE e.id = $1 AND ($2::uuid IS NULL OR e.organization_id = $2::uuid)`,
+      [id, organizationId ?? null],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const { cursorTime: _cursorTime, ...event } = row;
+    return event;
+  }
+
+  async activity(organizationId: string): Promise<OrganizationActivity> {
+    return (await this.sql.one<OrganizationActivity>(ACTIVITY_SQL, [organizationId]))!;
+  }
+
+  async activityCounts(organizationId: string): Promise<ActivityCount[]> {
+    return this.sql.rows<ActivityCount>(ACTIVITY_COUNTS_SQL, [organizationId]);
+  }
+
+  async frequentErrors(organizationId: string, limit: number): Promise<FrequentError[]> {
+    return this.sql.rows<FrequentError>(FREQUENT_ERRORS_SQL, [organizationId, limit]);
+  }
+
+  /** Deletes up to `batchSize` rows older than `cutoff`; returns how many it deleted. */
+  async pruneBatch(cutoff: Date, batchSize: number): Promise<number> {
+    const result: unknown = await this.dataSource.query(PRUNE_BATCH_SQL, [cutoff, batchSize]);
+    // TypeORM answers DELETE on PostgreSQL with [rows, rowCount].
+    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+  }
+}

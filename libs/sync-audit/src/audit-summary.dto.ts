@@ -1,0 +1,66 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { AUDIT_OPERATIONS } from './audit.trail.js';
+
+export class RequestCountsDto {
+  @ApiProperty() requests!: number;
+  @ApiProperty() failures!: number;
+}
+
+export class LiveCountsDto extends RequestCountsDto {
+  @ApiProperty({ description: 'failures / requests, 0 when there were none.' }) failureRate!: number;
+}
+
+export class OutcomeCountsDto {
+  @ApiProperty() success!: number;
+  @ApiProperty() failure!: number;
+}
+
+export class ActivityWindowDto {
+  @ApiProperty() requests!: number;
+  @ApiProperty({ type: OutcomeCountsDto }) byOutcome!: OutcomeCountsDto;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/RequestCountsDto' },
+    description: `Keyed by operation (${AUDIT_OPERATIONS.join(', ')}; "other" for requests with none).`,
+  })
+  byOperation!: Record<string, RequestCountsDto>;
+  @ApiProperty({ description: 'Failed share of all requests, dry-run included.' }) failureRate!: number;
+  @ApiProperty({ type: LiveCountsDto }) live!: LiveCountsDto;
+  @ApiProperty({ type: RequestCountsDto }) dryRun!: RequestCountsDto;
+}
+
+export class TestConnectionDto {
+  @ApiProperty({ format: 'date-time' }) at!: Date;
+  @ApiProperty() status!: number;
+  @ApiProperty({ enum: ['success', 'failure'] }) outcome!: string;
+  @ApiProperty() dryRun!: boolean;
+}
+
+export class FrequentErrorDto {
+  @ApiProperty() status!: number;
+  @ApiProperty({ nullable: true, type: String }) scimType!: string | null;
+  @ApiProperty({ nullable: true, type: String }) detail!: string | null;
+  @ApiProperty() count!: number;
+  @ApiProperty({ format: 'date-time' }) lastAt!: Date;
+}
+
+export class AuditSummaryDto {
+  @ApiProperty({ format: 'uuid' }) organizationId!: string;
+  @ApiProperty({ enum: ['never connected', 'dry-run only', 'healthy', 'failing'] }) status!: string;
+  @ApiProperty({ description: 'Why, in one sentence.' }) statusReason!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: Date }) firstRequestAt!: Date | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: Date }) lastRequestAt!: Date | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: Date }) lastSuccessAt!: Date | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: Date }) lastLiveSuccessAt!: Date | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: Date }) lastDryRunSuccessAt!: Date | null;
+  @ApiProperty({
+    type: TestConnectionDto,
+    nullable: true,
+    description: "Entra's latest Test connection probe.",
+  })
+  lastTestConnection!: TestConnectionDto | null;
+  @ApiProperty({ type: ActivityWindowDto }) last24Hours!: ActivityWindowDto;
+  @ApiProperty({ type: ActivityWindowDto }) last7Days!: ActivityWindowDto;
+  @ApiProperty({ type: [FrequentErrorDto], description: 'The most frequent failures of the last 7 days.' })
+  frequentErrors!: FrequentErrorDto[];
+}

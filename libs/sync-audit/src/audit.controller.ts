@@ -1,0 +1,91 @@
+import {
+  Controller,
+  Get,
+  Param,
+  ParseUUIDPipe,
+  Query,
+  StreamableFile,
+  UseGuards,
+  UsePipes,
+  ValidationPipe,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { EXPORT_CONTENT_TYPES } from './audit-export.format.js';
+import { AuditEventDto, AuditEventsPageDto } from './audit-event.dto.js';
+import { AuditEventsQueryDto, AuditExportQueryDto, DEFAULT_PAGE_SIZE } from './audit-events-query.dto.js';
+import { AuditEventsService } from './audit-events.service.js';
+import { AuditReaderGuard, Reader, type AuditReader } from './audit-reader.guard.js';
+import { AuditSummaryDto } from './audit-summary.dto.js';
+import { AuditSummaryService } from './audit-summary.service.js';
+
+export const AUDIT_API_TAG = 'audit';
+export const AUDIT_BEARER = 'audit-bearer';
+
+/** The audit API for support staff and organization administrators; read-only. */
+@Controller('api/v1/audit')
+@ApiTags(AUDIT_API_TAG)
+@ApiBearerAuth(AUDIT_BEARER)
+@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked token.' })
+@ApiForbiddenResponse({
+  description:
+    "A token that may not read the audit (e.g. a Directory Synchronizer's), or another organization than the administrator's own.",
+})
+@UseGuards(AuditReaderGuard)
+// Unknown query parameters are refused rather than ignored, so a misspelt filter never widens a search.
+@UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }))
+export class AuditController {
+  constructor(
+    private readonly events: AuditEventsService,
+    private readonly summaries: AuditSummaryService,
+  ) {}
+
+  @Get('events')
+  @ApiOperation({ summary: 'Audit events, newest first, filtered; keyset-paginated with an opaque cursor.' })
+  @ApiOkResponse({ type: AuditEventsPageDto })
+  list(@Reader() reader: AuditReader, @Query() query: AuditEventsQueryDto): Promise<AuditEventsPageDto> {
+    const { limit, cursor, ...filters } = query;
+    return this.events.list(reader, filters, limit ?? DEFAULT_PAGE_SIZE, cursor);
+  }
+
+  @Get('events/export')
+  @ApiOperation({
+    summary: 'Every matching event, newest first, streamed as NDJSON (one JSON object a line) or CSV.',
+  })
+  @ApiProduces(EXPORT_CONTENT_TYPES.ndjson, EXPORT_CONTENT_TYPES.csv)
+  @ApiOkResponse({ description: 'The events, streamed.' })
+  export(@Reader() reader: AuditReader, @Query() query: AuditExportQueryDto): StreamableFile {
+    const { format = 'ndjson', ...filters } = query;
+    return new StreamableFile(this.events.export(reader, filters, format), {
+      type: EXPORT_CONTENT_TYPES[format],
+      disposition: `attachment; filename="audit-events.${format}"`,
+    });
+  }
+
+  @Get('events/:id')
+  @ApiOperation({ summary: 'One audit event.' })
+  @ApiOkResponse({ type: AuditEventDto })
+  @ApiNotFoundResponse({ description: "No such event (or another organization's, for an administrator)." })
+  get(@Reader() reader: AuditReader, @Param('id') id: string): Promise<AuditEventDto> {
+    return this.events.get(reader, id);
+  }
+
+  @Get('organizations/:organizationId/summary')
+  @ApiOperation({ summary: "An organization's sync health at a glance." })
+  @ApiOkResponse({ type: AuditSummaryDto })
+  @ApiNotFoundResponse({ description: 'No such organization.' })
+  summary(
+    @Reader() reader: AuditReader,
+    @Param('organizationId', new ParseUUIDPipe()) organizationId: string,
+  ): Promise<AuditSummaryDto> {
+    return this.summaries.summary(reader, organizationId);
+  }
+}
