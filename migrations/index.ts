@@ -3,6 +3,7 @@ import { ScimUsers1764390000000 } from './1764390000000-scim-users.js';
 import { SyncAudit1764400000000 } from './1764400000000-sync-audit.js';
 import { ScimGroups1764410000000 } from './1764410000000-scim-groups.js';
 import { Management1764420000000 } from './1764420000000-management.js';
+import { AuditManualChanges1764430000000 } from './1764430000000-audit-manual-changes.js';
 
 /** In order of application. Add every new migration here (the data source imports classes, not globs). */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   SyncAudit1764400000000,
   ScimGroups1764410000000,
   Management1764420000000,
+  AuditManualChanges1764430000000,
 ];

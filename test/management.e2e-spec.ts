@@ -859,16 +859,36 @@ describe('management API: authentication, roles, hybrid users and groups', () =>
       }
     });
 
-    it('rolls the change back when its record cannot be written', async () => {
+    it('rolls the change back and answers 503 when its record cannot be written', async () => {
       const sink = t.app.get<ManualChangeSink>(MANUAL_CHANGE_SINK);
       const spy = vi.spyOn(sink, 'write').mockRejectedValue(new Error('audit store away'));
       const name = `never-${next()}`;
       try {
-        expect((await admin.post('/projects', { name })).status).toBe(500);
+        const response = await admin.post('/projects', { name });
+        expect(response.status).toBe(503);
+        expect(response.headers['retry-after']).toBe('5');
+        expect(response.body).toMatchObject({ code: 'AUDIT_UNAVAILABLE', requestId: expect.any(String) });
+        expect(spy).toHaveBeenCalledTimes(1);
       } finally {
         spy.mockRestore();
       }
       expect(await t.db.query('SELECT 1 FROM projects WHERE name = $1', [name])).toEqual([]);
+      expect(
+        await t.db.query(`SELECT 1 FROM sync_audit_events WHERE source = 'manual' AND display_name = $1`, [
+          name,
+        ]),
+      ).toEqual([]);
+    });
+
+    it('writes through the audit table sink by default: the committed change has its manual row', async () => {
+      const name = `recorded-${next()}`;
+      const project = ok(await admin.post('/projects', { name }), 201);
+      expect(
+        await t.db.query(
+          `SELECT source, operation, resource_id, user_id FROM sync_audit_events WHERE display_name = $1`,
+          [name],
+        ),
+      ).toEqual([{ source: 'manual', operation: 'create', resource_id: project.id, user_id: org.userId }]);
     });
   });
 

@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiParam,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -32,6 +33,11 @@ export function ManagementController(path: string, tag: string) {
       type: ManagementErrorDto,
       description:
         "`WRONG_ORGANIZATION`: a token of another organization. `ROLE_NOT_ALLOWED`: the token's user's global role may not do this. `GLOBAL_ADMINISTRATOR_REQUIRED`: granting or changing a GlobalAdministrator.",
+    }),
+    ApiServiceUnavailableResponse({
+      type: ManagementErrorDto,
+      description:
+        "`AUDIT_UNAVAILABLE` (writes): the change's audit record could not be written, so nothing changed; retry after `Retry-After` seconds.",
     }),
     UseGuards(ManagementGuard),
     UseInterceptors(ManagementTransactionInterceptor),

@@ -1,7 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { isRetryableTransactionError } from '../../persistence/src/database.errors.js';
 import { ManagementError } from './management.errors.js';
@@ -24,12 +24,13 @@ export class ManagementTransactionInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
     if (READS.has(request.method)) return next.handle();
-    return from(this.run(request, next));
+    return from(this.run(request, http.getResponse<FastifyReply>(), next));
   }
 
-  private async run(request: FastifyRequest, next: CallHandler): Promise<unknown> {
+  private async run(request: FastifyRequest, reply: FastifyReply, next: CallHandler): Promise<unknown> {
     const principal = request.managementPrincipal;
     if (!principal) throw new ManagementError(401, 'UNAUTHENTICATED', 'not authenticated');
     for (let attempt = 1; ; attempt += 1) {
@@ -37,7 +38,9 @@ export class ManagementTransactionInterceptor implements NestInterceptor {
         return await this.txHost.withTransaction(async () => {
           this.changes.begin();
           const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-          await this.changes.flush(principal, request);
+          // Nest set the status (@HttpCode, or 201 for POST) before interceptors ran, and a
+          // passthrough handler may have changed it since: the reply holds what will be answered.
+          await this.changes.flush(principal, request, reply);
           return result;
         });
       } catch (error) {

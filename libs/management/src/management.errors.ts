@@ -26,6 +26,7 @@ export const MANAGEMENT_ERROR_CODES = [
   'PROJECT_NAME_TAKEN',
   'SIGNING_POLICY_NAME_TAKEN',
   'PERMISSION_ALREADY_GRANTED',
+  'AUDIT_UNAVAILABLE',
 ] as const;
 
 export type ManagementErrorCode = (typeof MANAGEMENT_ERROR_CODES)[number];

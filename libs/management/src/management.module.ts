@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../../auth/src/auth.module.js';
 import { OrganizationsModule } from '../../organizations/src/organizations.module.js';
 import { ProjectsModule } from '../../projects/src/projects.module.js';
+import { AuditTableManualChangeSink } from './audit-table-manual-change.sink.js';
 import { ManagementGroupsController } from './management-groups.controller.js';
 import { ManagementGroupsRepository } from './management-groups.repository.js';
 import { ManagementGroupsService } from './management-groups.service.js';
@@ -16,16 +17,13 @@ import { ManagementUsersController } from './management-users.controller.js';
 import { ManagementUsersRepository } from './management-users.repository.js';
 import { ManagementUsersService } from './management-users.service.js';
 import { ManagementGuard } from './management.guard.js';
-import {
-  LoggingManualChangeSink,
-  MANUAL_CHANGE_SINK,
-  ManualChangeRecorder,
-} from './manual-change.recorder.js';
+import { MANUAL_CHANGE_SINK, ManualChangeRecorder } from './manual-change.recorder.js';
 
 /**
  * The JSON management API (`/api/v1/organizations/{organizationId}/...`): hybrid management of
  * users and groups next to directory synchronization, projects, signing policies, permissions and
- * tokens, for the organization's own administrators.
+ * tokens, for the organization's own administrators. Its writes are recorded in the sync audit
+ * table as manual changes (the global SyncAuditModule provides the repository).
  */
 @Module({
   imports: [AuthModule, OrganizationsModule, ProjectsModule],
@@ -40,7 +38,7 @@ import {
     ManagementGuard,
     ManagementTransactionInterceptor,
     ManualChangeRecorder,
-    { provide: MANUAL_CHANGE_SINK, useClass: LoggingManualChangeSink },
+    { provide: MANUAL_CHANGE_SINK, useClass: AuditTableManualChangeSink },
     ManagementUsersRepository,
     ManagementUsersService,
     ManagementGroupsRepository,

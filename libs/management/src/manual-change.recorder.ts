@@ -1,23 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
+import { isRetryableTransactionError } from '../../persistence/src/database.errors.js';
+import type { ManualOperation, ManualResourceType } from '../../sync-audit/src/audit-sources.js';
+import { ManagementError } from './management.errors.js';
 import type { ManagementPrincipal } from './management.guard.js';
 
-export type ManualResourceType = 'User' | 'Group' | 'Project' | 'SigningPolicy' | 'Permission' | 'ApiToken';
-
-export type ManualOperation =
-  | 'create'
-  | 'update'
-  | 'delete'
-  | 'deactivate'
-  | 'reactivate'
-  | 'add-member'
-  | 'remove-member'
-  | 'grant'
-  | 'revoke'
-  | 'issue'
-  | 'revoke-token';
+// The vocabulary is the audit table's (its checks list these values); re-exported for services.
+export type { ManualOperation, ManualResourceType } from '../../sync-audit/src/audit-sources.js';
 
 /** What a service reports about one change it made. */
 export interface ManualChangeInput {
@@ -41,38 +31,28 @@ export interface ManualChange extends ManualChangeInput {
   actorGlobalRole: string;
   requestId: string;
   method: string;
+  /** Without the query string. */
   path: string;
+  clientAddress?: string;
+  userAgent?: string;
+  /** The status the request answers (set before the handler ran, or by it). */
+  status: number;
+  /** From the request's arrival to the hand-over to the sink. */
+  durationMs: number;
+  /** When the change was made: right before its transaction commits. */
   occurredAt: Date;
 }
 
 /**
  * Where manual changes go. Called inside the request's transaction, right before commit, with the
- * request's changes: a sink that writes to the database commits or rolls back with the change.
+ * request's changes: a sink that writes to the database commits or rolls back with the change, and
+ * a sink that fails fails the request (503), changing nothing.
  */
 export interface ManualChangeSink {
   write(changes: readonly ManualChange[]): Promise<void>;
 }
 
 export const MANUAL_CHANGE_SINK = Symbol('MANUAL_CHANGE_SINK');
-
-/**
- * Today's sink: one structured line per change in the server's JSON log (`"msg":"manual change"`,
- * with the request's `reqId`, `source: "manual"`, the acting user, the target and the effect), at
- * info level like the per-request line. The sync audit table cannot take these rows yet (see
- * docs/management-api.md, "Audit"); binding MANUAL_CHANGE_SINK to a sink that inserts them there
- * is the only change needed then.
- */
-@Injectable()
-export class LoggingManualChangeSink implements ManualChangeSink {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
-
-  async write(changes: readonly ManualChange[]): Promise<void> {
-    // Fastify's logger (pino), not Nest's: Nest's `log` level is start-up chatter, hidden at info.
-    const log = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>().log;
-    for (const change of changes)
-      log?.info({ reqId: change.requestId, manualChange: change }, 'manual change');
-  }
-}
 
 const PENDING = 'management:manual-changes';
 
@@ -82,6 +62,8 @@ const PENDING = 'management:manual-changes';
  */
 @Injectable()
 export class ManualChangeRecorder {
+  private readonly logger = new Logger('ManualChanges');
+
   constructor(
     private readonly cls: ClsService,
     @Inject(MANUAL_CHANGE_SINK) private readonly sink: ManualChangeSink,
@@ -99,27 +81,49 @@ export class ManualChangeRecorder {
     pending.push(change);
   }
 
+  /**
+   * Hands the request's changes to the sink, inside the transaction. If the sink fails, the
+   * transaction must not commit: the client gets 503 (retry later; nothing changed), except for a
+   * serialization failure or deadlock, which the transaction interceptor retries.
+   */
   async flush(
     principal: ManagementPrincipal,
-    request: { id: string; method: string; url: string },
+    request: Pick<FastifyRequest, 'id' | 'method' | 'url' | 'ip' | 'headers'>,
+    reply: Pick<FastifyReply, 'statusCode' | 'elapsedTime'>,
   ): Promise<void> {
     const pending = this.cls.get<ManualChangeInput[] | undefined>(PENDING) ?? [];
     this.cls.set(PENDING, undefined);
     if (pending.length === 0) return;
     const occurredAt = new Date();
-    await this.sink.write(
-      pending.map((change) => ({
-        ...change,
-        source: 'manual' as const,
-        organizationId: principal.organizationId,
-        actorUserId: principal.userId,
-        actorTokenId: principal.tokenId,
-        actorGlobalRole: principal.globalRole,
-        requestId: request.id,
-        method: request.method,
-        path: request.url.split('?', 1)[0] ?? request.url,
-        occurredAt,
-      })),
-    );
+    const userAgent = request.headers['user-agent'];
+    const changes = pending.map((change) => ({
+      ...change,
+      source: 'manual' as const,
+      organizationId: principal.organizationId,
+      actorUserId: principal.userId,
+      actorTokenId: principal.tokenId,
+      actorGlobalRole: principal.globalRole,
+      requestId: request.id,
+      method: request.method,
+      path: request.url.split('?', 1)[0] ?? request.url,
+      clientAddress: request.ip,
+      userAgent: Array.isArray(userAgent) ? userAgent.join(', ') : userAgent,
+      status: reply.statusCode,
+      durationMs: reply.elapsedTime,
+      occurredAt,
+    }));
+    try {
+      await this.sink.write(changes);
+    } catch (error) {
+      if (isRetryableTransactionError(error)) throw error;
+      this.logger.error(
+        `manual changes of request ${request.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw new ManagementError(
+        503,
+        'AUDIT_UNAVAILABLE',
+        'The change was not applied because its audit record could not be written; retry later.',
+      );
+    }
   }
 }

@@ -15,9 +15,10 @@ class DryRunRollback extends Error {
 }
 
 const MAX_ATTEMPTS = 5;
+const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /**
- * One transaction per SCIM request. On the dry-run Tenant URL the handler runs exactly as it would
+ * One transaction per SCIM write (reads need none). On the dry-run Tenant URL the handler runs exactly as it would
  * for real, its answer is kept, and the transaction is rolled back, so the answer is what the real
  * call would give and nothing is committed. Serialization failures and deadlocks are retried here
  * (the handler runs again from the start) so they never reach Entra as a 500. A live write's audit
@@ -33,7 +34,18 @@ export class DryRunInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const dryRun = isDryRunRequest(request);
-    return from(this.audit.trackHandler(request, this.run(context, next, dryRun)));
+    // A GET writes nothing: its statements run on their own, saving BEGIN and COMMIT round trips.
+    const handling = READ_METHODS.has(request.method)
+      ? this.read(context, next, dryRun)
+      : this.run(context, next, dryRun);
+    return from(this.audit.trackHandler(request, handling));
+  }
+
+  private async read(context: ExecutionContext, next: CallHandler, dryRun: boolean): Promise<unknown> {
+    this.audit.beginAttempt(context.switchToHttp().getRequest<FastifyRequest>());
+    const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+    await this.audit.recordResult(context, result, dryRun);
+    return result;
   }
 
   private async run(context: ExecutionContext, next: CallHandler, dryRun: boolean): Promise<unknown> {

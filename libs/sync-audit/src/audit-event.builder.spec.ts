@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   buildAuditRow,
+  buildManualAuditRow,
   inferOperation,
   isTestConnectionFilter,
   parseScimPath,
+  type ManualAuditChange,
   type RequestFacts,
 } from './audit-event.builder.js';
 import { RequestAudit } from './request-audit.state.js';
@@ -172,5 +174,64 @@ describe('buildAuditRow', () => {
       durationMs: 3,
       resourceId: '%E0%A4%A',
     });
+  });
+});
+
+describe('buildManualAuditRow', () => {
+  const change = (overrides: Partial<ManualAuditChange> = {}): ManualAuditChange => ({
+    occurredAt: new Date('2026-11-01T10:00:00Z'),
+    organizationId: ORG,
+    tokenId: randomUUID(),
+    userId: randomUUID(),
+    requestId: 'req-9',
+    method: 'POST',
+    path: `/api/v1/organizations/${ORG}/projects`,
+    status: 201,
+    durationMs: 7.4,
+    operation: 'create',
+    resourceType: 'Project',
+    resourceId: 'p-1',
+    label: 'Releases',
+    ...overrides,
+  });
+
+  it("files a user's label as userName and any other's as displayName, where the audit API looks names up", () => {
+    expect(buildManualAuditRow(change())).toMatchObject({ userName: null, displayName: 'Releases' });
+    expect(
+      buildManualAuditRow(change({ resourceType: 'User', operation: 'deactivate', label: 'bob@acme.test' })),
+    ).toMatchObject({ userName: 'bob@acme.test', displayName: null });
+    expect(buildManualAuditRow(change({ label: undefined }))).toMatchObject({
+      userName: null,
+      displayName: null,
+    });
+  });
+
+  it('masks and caps the effect and the text like a SCIM row, and stores no empty effect', () => {
+    const secret = `sct_0123456789ab_${'x'.repeat(43)}`;
+    const row = buildManualAuditRow(
+      change({
+        label: `Project ${secret}`,
+        userAgent: `curl ${secret}`,
+        durationMs: 7.4,
+        effect: {
+          changed: {
+            description: { before: null, after: `paste: ${secret}` },
+            notes: { before: [], after: Array.from({ length: 5_000 }, (_, index) => `n-${index}`) },
+          },
+          clientSecret: 'abc',
+        },
+      }),
+    );
+    expect(`${row.displayName} ${row.userAgent} ${row.effect}`).not.toContain(secret);
+    const effect = JSON.parse(row.effect!) as {
+      changed: Record<string, { after: unknown }>;
+      clientSecret: string;
+    };
+    expect(effect.changed.description!.after).toBe('paste: [REDACTED]');
+    expect(effect.changed.notes!.after).toMatchObject({ $truncated: true });
+    expect(effect.clientSecret).toBe('[REDACTED]');
+    expect(row.durationMs).toBe(7);
+    expect(buildManualAuditRow(change({ effect: {} })).effect).toBeNull();
+    expect(buildManualAuditRow(change()).effect).toBeNull();
   });
 });

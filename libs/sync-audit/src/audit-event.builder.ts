@@ -5,6 +5,7 @@ import {
   type AuditOperation,
   type AuditResourceType,
 } from './audit.trail.js';
+import type { ManualOperation, ManualResourceType } from './audit-sources.js';
 import { storableJson, storableText, storableUnparsedBody } from './audit.redaction.js';
 import type { RequestAudit, StoredEffect } from './request-audit.state.js';
 
@@ -15,7 +16,7 @@ import type { RequestAudit, StoredEffect } from './request-audit.state.js';
  */
 const MAX_CHANGED_VALUE_CHARS = 8 * 1024;
 
-function boundedEffect(effect: StoredEffect): StoredEffect {
+function boundedEffect<T extends Pick<StoredEffect, 'changed'>>(effect: T): T {
   if (!effect.changed) return effect;
   const bounded = (value: unknown): unknown =>
     JSON.parse(storableJson(value, { maxChars: MAX_CHANGED_VALUE_CHARS })) as unknown;
@@ -242,4 +243,84 @@ export function buildAuditRow(audit: RequestAudit, facts: RequestFacts): AuditEv
 function splitUrl(url: string): [string, string | undefined] {
   const index = url.indexOf('?');
   return index === -1 ? [url, undefined] : [url.slice(0, index), url.slice(index + 1)];
+}
+
+/** One change made through the management API, as the management module reports it to the audit. */
+export interface ManualAuditChange {
+  /** When the change was made (right before its transaction commits). */
+  occurredAt: Date;
+  organizationId: string;
+  /** The API token that made the request. */
+  tokenId: string;
+  /** The token's user: the acting user. */
+  userId: string;
+  requestId: string;
+  clientAddress?: string;
+  userAgent?: string;
+  method: string;
+  /** Without the query string. */
+  path: string;
+  /** The status the request answers (the change commits, so a success). */
+  status: number;
+  durationMs: number;
+  operation: ManualOperation;
+  resourceType: ManualResourceType;
+  resourceId: string;
+  /** A name people recognise (userName, displayName, project name), kept after a delete. */
+  label?: string;
+  effect?: { changed?: Record<string, { before: unknown; after: unknown }>; [key: string]: unknown };
+}
+
+/** A manual change as a row of sync_audit_events (source 'manual'), ready for the INSERT. */
+export interface ManualAuditRow {
+  occurredAt: Date;
+  organizationId: string;
+  tokenId: string;
+  userId: string;
+  requestId: string;
+  clientAddress: string | null;
+  userAgent: string | null;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  operation: ManualOperation;
+  resourceType: ManualResourceType;
+  resourceId: string;
+  userName: string | null;
+  displayName: string | null;
+  /** JSON text. */
+  effect: string | null;
+}
+
+/**
+ * A manual change turned into its row, masked and capped exactly like a SCIM request's. The label
+ * goes where the audit API looks a name up: a user's into `user_name`, any other's (group,
+ * project, signing policy, permission, token) into `display_name`.
+ */
+export function buildManualAuditRow(change: ManualAuditChange): ManualAuditRow {
+  const label = storableText(change.label, TEXT_LIMITS.value);
+  const effect =
+    change.effect === undefined || Object.keys(change.effect).length === 0
+      ? null
+      : storableJson(boundedEffect(change.effect));
+  return {
+    occurredAt: change.occurredAt,
+    organizationId: change.organizationId,
+    tokenId: change.tokenId,
+    userId: change.userId,
+    requestId: storableText(change.requestId, TEXT_LIMITS.value) ?? '',
+    clientAddress: storableText(change.clientAddress, TEXT_LIMITS.clientAddress),
+    userAgent: storableText(change.userAgent, TEXT_LIMITS.userAgent),
+    method: change.method.slice(0, 16),
+    path: storableText(change.path, TEXT_LIMITS.path) ?? '',
+    status: change.status,
+    durationMs: Math.max(0, Math.round(change.durationMs)),
+    operation: change.operation,
+    resourceType: change.resourceType,
+    resourceId: storableText(change.resourceId, TEXT_LIMITS.value) ?? '',
+    userName: change.resourceType === 'User' ? label : null,
+    displayName: change.resourceType === 'User' ? null : label,
+    effect,
+  };
 }

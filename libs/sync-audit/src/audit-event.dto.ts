@@ -1,8 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AUDIT_OPERATIONS, AUDIT_RESOURCE_TYPES } from './audit.trail.js';
+import {
+  AUDIT_SOURCES,
+  STORED_OPERATIONS,
+  STORED_RESOURCE_TYPES,
+  type AuditSource,
+} from './audit-sources.js';
 import type { AuditEventRecord } from './audit-events.repository.js';
 
-/** OpenAPI description of one audit event (the API returns AuditEventRecord as is). */
+/**
+ * OpenAPI description of one audit event (the API returns AuditEventRecord as is): a request of
+ * Entra ID under /scim (`source: "scim"`) or a change made through the management API
+ * (`source: "manual"`).
+ */
 export class AuditEventDto implements AuditEventRecord {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'date-time', description: 'When the request arrived.' }) occurredAt!: Date;
@@ -14,13 +23,25 @@ export class AuditEventDto implements AuditEventRecord {
   })
   organizationId!: string | null;
   @ApiProperty({
+    enum: AUDIT_SOURCES,
+    description:
+      '"scim": one request of Entra ID under /scim; "manual": one change made through the management API (a request that changed several things has one row per change, sharing its requestId).',
+  })
+  source!: AuditSource;
+  @ApiProperty({
     format: 'uuid',
     nullable: true,
     type: String,
     description: 'The API token used, once authenticated.',
   })
   tokenId!: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: "The token's CI user." })
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description:
+      "The token's user: the Directory Synchronizer's CI user for SCIM rows; the acting user for manual changes.",
+  })
   userId!: string | null;
   @ApiProperty({ description: 'X-Request-Id of the response.' }) requestId!: string;
   @ApiProperty({ nullable: true, type: String }) clientAddress!: string | null;
@@ -29,14 +50,42 @@ export class AuditEventDto implements AuditEventRecord {
   @ApiProperty({ description: 'Path without the query string.' }) path!: string;
   @ApiProperty({ nullable: true, type: String, description: 'Raw query string, without "?".' }) query!:
     string | null;
-  @ApiProperty({ description: 'Sent to the dry-run Tenant URL: nothing but this record was committed.' })
+  @ApiProperty({
+    description:
+      'Sent to the dry-run Tenant URL: nothing but this record was committed. Always false for manual changes.',
+  })
   dryRun!: boolean;
-  @ApiProperty({ enum: AUDIT_OPERATIONS, nullable: true, type: String }) operation!: string | null;
-  @ApiProperty({ enum: AUDIT_RESOURCE_TYPES, nullable: true, type: String }) resourceType!: string | null;
+  @ApiProperty({
+    enum: STORED_OPERATIONS,
+    nullable: true,
+    type: String,
+    description:
+      'SCIM rows: query, read, create, update, replace, delete, discovery, test-connection. Manual changes: create, update, delete, deactivate, reactivate, add-member, remove-member, grant, revoke, issue, revoke-token.',
+  })
+  operation!: string | null;
+  @ApiProperty({
+    enum: STORED_RESOURCE_TYPES,
+    nullable: true,
+    type: String,
+    description:
+      'SCIM rows: User, Group, ServiceProviderConfig, ResourceType, Schema. Manual changes: User, Group, Project, SigningPolicy, Permission, ApiToken.',
+  })
+  resourceType!: string | null;
   @ApiProperty({ nullable: true, type: String }) resourceId!: string | null;
   @ApiProperty({ nullable: true, type: String }) externalId!: string | null;
-  @ApiProperty({ nullable: true, type: String }) userName!: string | null;
-  @ApiProperty({ nullable: true, type: String }) displayName!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The user the request is about; for a manual change of a user, its label (userName).',
+  })
+  userName!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      "The group the request is about; for a manual change of anything but a user, its label (group's displayName, project or signing policy name, permission, token name).",
+  })
+  displayName!: string | null;
   @ApiProperty({ description: 'HTTP status answered (499: the client closed the connection first).' })
   status!: number;
   @ApiProperty({ enum: ['success', 'failure'] }) outcome!: string;
@@ -54,7 +103,7 @@ export class AuditEventDto implements AuditEventRecord {
     additionalProperties: true,
     nullable: true,
     description:
-      'The body as received, secrets redacted; over 64 KiB: {"$truncated": true, "sizeBytes", "preview"}; not JSON: {"$unparsed": "..."}.',
+      'SCIM rows: the body as received, secrets redacted; over 64 KiB: {"$truncated": true, "sizeBytes", "preview"}; not JSON: {"$unparsed": "..."}. Null for manual changes (their effect says what changed).',
   })
   requestBody!: unknown;
   @ApiPropertyOptional({
@@ -62,7 +111,7 @@ export class AuditEventDto implements AuditEventRecord {
     additionalProperties: true,
     nullable: true,
     description:
-      'Successes only: changed attributes (before/after), membersAdded/membersRemoved ({count, ids} with at most 100 ids), membersRemovedAll, consequences, notes, totalResults. For a dry-run, what would have happened.',
+      'Successes only. SCIM rows: changed attributes (before/after), membersAdded/membersRemoved ({count, ids} with at most 100 ids), membersRemovedAll, consequences, notes, totalResults; for a dry-run, what would have happened. Manual changes: changed fields (before/after) and what the change concerns (e.g. memberType/memberId, permission/principal, projectId). Secrets redacted, capped like bodies.',
   })
   effect!: unknown;
 }

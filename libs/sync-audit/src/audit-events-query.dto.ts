@@ -13,11 +13,13 @@ import {
   Min,
 } from 'class-validator';
 import {
-  AUDIT_OPERATIONS,
-  AUDIT_RESOURCE_TYPES,
-  type AuditOperation,
-  type AuditResourceType,
-} from './audit.trail.js';
+  AUDIT_SOURCES,
+  STORED_OPERATIONS,
+  STORED_RESOURCE_TYPES,
+  type AuditSource,
+  type StoredOperation,
+  type StoredResourceType,
+} from './audit-sources.js';
 import { EXPORT_FORMATS, type ExportFormat } from './audit-export.format.js';
 
 export const AUDIT_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
@@ -36,6 +38,14 @@ export class AuditEventFiltersDto {
   @IsOptional()
   @IsUUID()
   organizationId?: string;
+
+  @ApiPropertyOptional({
+    enum: AUDIT_SOURCES,
+    description: '"scim": only requests of Entra ID; "manual": only changes made through the management API.',
+  })
+  @IsOptional()
+  @IsIn(AUDIT_SOURCES)
+  source?: AuditSource;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this instant (ISO 8601).' })
   @IsOptional()
@@ -69,17 +79,20 @@ export class AuditEventFiltersDto {
   @IsIn(AUDIT_METHODS)
   method?: string;
 
-  @ApiPropertyOptional({ enum: AUDIT_OPERATIONS })
+  @ApiPropertyOptional({ enum: STORED_OPERATIONS })
   @IsOptional()
-  @IsIn(AUDIT_OPERATIONS)
-  operation?: AuditOperation;
+  @IsIn(STORED_OPERATIONS)
+  operation?: StoredOperation;
 
-  @ApiPropertyOptional({ enum: AUDIT_RESOURCE_TYPES })
+  @ApiPropertyOptional({ enum: STORED_RESOURCE_TYPES })
   @IsOptional()
-  @IsIn(AUDIT_RESOURCE_TYPES)
-  resourceType?: AuditResourceType;
+  @IsIn(STORED_RESOURCE_TYPES)
+  resourceType?: StoredResourceType;
 
-  @ApiPropertyOptional({ description: "The connector's id of the user or group (exact)." })
+  @ApiPropertyOptional({
+    description:
+      "The connector's id of the user or group (exact); for manual changes also of the project, signing policy, permission or token.",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
@@ -97,7 +110,10 @@ export class AuditEventFiltersDto {
   @MaxLength(1024)
   userName?: string;
 
-  @ApiPropertyOptional({ description: 'displayName (case-insensitive).' })
+  @ApiPropertyOptional({
+    description:
+      'displayName (case-insensitive); for manual changes the label of anything but a user (project name, token name, ...).',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)

@@ -24,6 +24,15 @@ describe('audit events query', () => {
     expect(params).toEqual(['o', "x' OR 1=1 --", '%50\\%\\_off\\\\%']);
   });
 
+  it("filters by source with the literal predicate of the manual rows' partial indexes", () => {
+    const params: unknown[] = [];
+    expect(whereClause({ organizationId: 'o', source: 'manual' }, params)).toBe(
+      "WHERE e.organization_id = $1::uuid AND e.source = 'manual'",
+    );
+    expect(whereClause({ source: 'scim' }, [])).toBe("WHERE e.source = 'scim'");
+    expect(params).toEqual(['o']);
+  });
+
   it('pages after a cursor by (occurred_at, id), newest first', () => {
     const query = eventsPageQuery({}, 10, { occurredAt: '2026-11-01T10:00:00.000000Z', id: 'i' });
     expect(query.sql).toMatch(/WHERE \(e\.occurred_at, e\.id\) < \(\$1::timestamptz, \$2::uuid\)/);

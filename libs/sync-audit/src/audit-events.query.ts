@@ -1,15 +1,16 @@
-import type { AuditOperation, AuditResourceType } from './audit.trail.js';
+import type { AuditSource, StoredOperation, StoredResourceType } from './audit-sources.js';
 
 /** The audit API's filters, already validated. Time bounds are [from, to). */
 export interface AuditEventFilter {
   organizationId?: string;
+  source?: AuditSource;
   from?: Date;
   to?: Date;
   outcome?: 'success' | 'failure';
   status?: number;
   method?: string;
-  operation?: AuditOperation;
-  resourceType?: AuditResourceType;
+  operation?: StoredOperation;
+  resourceType?: StoredResourceType;
   resourceId?: string;
   externalId?: string;
   userName?: string;
@@ -33,7 +34,7 @@ export interface SqlQuery {
 }
 
 export const EVENT_COLUMNS = `e.id, e.occurred_at AS "occurredAt", e.organization_id AS "organizationId",
-  e.token_id AS "tokenId", e.user_id AS "userId", e.request_id AS "requestId",
+  e.source, e.token_id AS "tokenId", e.user_id AS "userId", e.request_id AS "requestId",
   e.client_address AS "clientAddress", e.user_agent AS "userAgent", e.method, e.path, e.query,
   e.dry_run AS "dryRun", e.operation, e.resource_type AS "resourceType", e.resource_id AS "resourceId",
   e.external_id AS "externalId", e.user_name AS "userName", e.display_name AS "displayName",
@@ -41,13 +42,18 @@ export const EVENT_COLUMNS = `e.id, e.occurred_at AS "occurredAt", e.organizatio
   e.request_body AS "requestBody", e.effect,
   to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorTime"`;
 
+const MANUAL = `e.source = 'manual'`;
+const SCIM = `e.source = 'scim'`;
+
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
 /**
  * The WHERE clause of a filter. Each condition is written so an index serves it: lookups compare
- * the exact indexed expression (lower(user_name), ...), time bounds are plain ranges.
+ * the exact indexed expression (lower(user_name), ...), time bounds are plain ranges, and
+ * `source = 'manual'` is the very predicate of the manual rows' partial indexes (a literal, not a
+ * parameter, so the planner may use them for a generic plan too).
  */
 export function whereClause(filter: AuditEventFilter, params: unknown[]): string {
   const conditions: string[] = [];
@@ -57,6 +63,7 @@ export function whereClause(filter: AuditEventFilter, params: unknown[]): string
   };
   if (filter.organizationId !== undefined)
     add((p) => `e.organization_id = ${p}::uuid`, filter.organizationId);
+  if (filter.source !== undefined) conditions.push(filter.source === 'manual' ? MANUAL : SCIM);
   if (filter.from !== undefined) add((p) => `e.occurred_at >= ${p}::timestamptz`, filter.from);
   if (filter.to !== undefined) add((p) => `e.occurred_at < ${p}::timestamptz`, filter.to);
   if (filter.outcome !== undefined) add((p) => `e.outcome = ${p}`, filter.outcome);

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SqlExecutor } from '../../persistence/src/sql.executor.js';
-import type { AuditEventRow } from './audit-event.builder.js';
+import { buildManualAuditRow, type AuditEventRow, type ManualAuditChange } from './audit-event.builder.js';
+import type { AuditSource } from './audit-sources.js';
 import {
   EVENT_COLUMNS,
   eventsPageQuery,
@@ -15,6 +16,7 @@ export interface AuditEventRecord {
   id: string;
   occurredAt: Date;
   organizationId: string | null;
+  source: AuditSource;
   tokenId: string | null;
   userId: string | null;
   requestId: string;
@@ -84,6 +86,24 @@ function insertParams(row: AuditEventRow): unknown[] {
   ];
 }
 
+/**
+ * A request's manual changes in one statement whatever their number: one array per column, so the
+ * SQL text never varies. The constants are what every manual row is: a committed change of the
+ * live directory, recorded by the management API.
+ */
+const INSERT_MANUAL = `
+  INSERT INTO sync_audit_events (source, occurred_at, organization_id, token_id, user_id, request_id,
+    client_address, user_agent, method, path, dry_run, operation, resource_type, resource_id, user_name,
+    display_name, status, outcome, duration_ms, effect)
+  SELECT 'manual', r.occurred_at, r.organization_id, r.token_id, r.user_id, r.request_id, r.client_address,
+         r.user_agent, r.method, r.path, false, r.operation, r.resource_type, r.resource_id, r.user_name,
+         r.display_name, r.status, 'success', r.duration_ms, r.effect
+    FROM unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                $15::smallint[], $16::integer[], $17::jsonb[])
+      AS r(occurred_at, organization_id, token_id, user_id, request_id, client_address, user_agent, method,
+           path, operation, resource_type, resource_id, user_name, display_name, status, duration_ms, effect)`;
+
 export interface OrganizationActivity {
   firstRequestAt: Date | null;
   lastRequestAt: Date | null;
@@ -94,9 +114,11 @@ export interface OrganizationActivity {
   lastTestConnectionStatus: number | null;
   lastTestConnectionOutcome: 'success' | 'failure' | null;
   lastTestConnectionDryRun: boolean | null;
+  lastManualChangeAt: Date | null;
 }
 
 export interface ActivityCount {
+  source: AuditSource;
   operation: string | null;
   outcome: 'success' | 'failure';
   dryRun: boolean;
@@ -113,48 +135,66 @@ export interface FrequentError {
 }
 
 /**
- * Each "latest ..." is its own LIMIT 1 probe of an index (organization and time, or the partial
- * success / test-connection ones), so the cost does not grow with the organization's history.
+ * Sync health is Entra's traffic only (source 'scim'): manual changes are neither requests of
+ * Entra nor proof that it connected. Each "latest ..." is its own LIMIT 1 probe of an index
+ * (organization and time, or the partial success / test-connection / manual ones), so the cost
+ * does not grow with the organization's history. Manual rows share the first two indexes, so a
+ * probe steps over the manual rows in its way: the probes after `last` start at Entra's latest
+ * request (no manual row newer than it is read), and are skipped when Entra never called (an
+ * organization managed only by hand pays for one walk over its manual rows, not four).
  */
 export const ACTIVITY_SQL = `
   SELECT first.at AS "firstRequestAt", last.at AS "lastRequestAt",
          live_ok.at AS "lastLiveSuccessAt", dry_ok.at AS "lastDryRunSuccessAt",
          last_live.outcome AS "lastLiveOutcome",
          probe.at AS "lastTestConnectionAt", probe.status AS "lastTestConnectionStatus",
-         probe.outcome AS "lastTestConnectionOutcome", probe.dry_run AS "lastTestConnectionDryRun"
+         probe.outcome AS "lastTestConnectionOutcome", probe.dry_run AS "lastTestConnectionDryRun",
+         manual.at AS "lastManualChangeAt"
     FROM (SELECT $1::uuid AS organization_id) o
     LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
-                        WHERE e.organization_id = o.organization_id
-                        ORDER BY e.occurred_at, e.id LIMIT 1) first ON true
-    LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
-                        WHERE e.organization_id = o.organization_id
+                        WHERE e.organization_id = o.organization_id AND e.source = 'scim'
                         ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) last ON true
     LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
+                        WHERE last.at IS NOT NULL AND e.organization_id = o.organization_id AND e.source = 'scim'
+                        ORDER BY e.occurred_at, e.id LIMIT 1) first ON true
+    LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
                         WHERE e.organization_id = o.organization_id AND e.outcome = 'success' AND e.dry_run = false
+                          AND e.source = 'scim' AND e.occurred_at <= last.at
                         ORDER BY e.occurred_at DESC LIMIT 1) live_ok ON true
     LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
                         WHERE e.organization_id = o.organization_id AND e.outcome = 'success' AND e.dry_run = true
+                          AND e.source = 'scim' AND e.occurred_at <= last.at
                         ORDER BY e.occurred_at DESC LIMIT 1) dry_ok ON true
     LEFT JOIN LATERAL (SELECT e.outcome FROM sync_audit_events e
                         WHERE e.organization_id = o.organization_id AND e.dry_run = false
+                          AND e.source = 'scim' AND e.occurred_at <= last.at
                         ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) last_live ON true
     LEFT JOIN LATERAL (SELECT e.occurred_at AS at, e.status, e.outcome, e.dry_run FROM sync_audit_events e
                         WHERE e.organization_id = o.organization_id AND e.operation = 'test-connection'
-                        ORDER BY e.occurred_at DESC LIMIT 1) probe ON true`;
+                          AND e.source = 'scim'
+                        ORDER BY e.occurred_at DESC LIMIT 1) probe ON true
+    LEFT JOIN LATERAL (SELECT e.occurred_at AS at FROM sync_audit_events e
+                        WHERE e.organization_id = o.organization_id AND e.source = 'manual'
+                        ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) manual ON true`;
 
-/** Counts over the last 7 days (an index range scan on organization and time), 24 hours apart. */
+/**
+ * Counts over the last 7 days (an index range scan on organization and time), 24 hours apart, by
+ * source: the summary's windows take the SCIM rows, its manual-change count the others.
+ */
 export const ACTIVITY_COUNTS_SQL = `
-  SELECT e.operation, e.outcome, e.dry_run AS "dryRun",
+  SELECT e.source, e.operation, e.outcome, e.dry_run AS "dryRun",
          count(*) FILTER (WHERE e.occurred_at >= now() - interval '24 hours')::int AS "last24Hours",
          count(*)::int AS "last7Days"
     FROM sync_audit_events e
    WHERE e.organization_id = $1::uuid AND e.occurred_at >= now() - interval '7 days'
-   GROUP BY e.operation, e.outcome, e.dry_run`;
+   GROUP BY e.source, e.operation, e.outcome, e.dry_run`;
 
+/** Entra's failures only: a manual row is a committed change, never a failure of the sync. */
 export const FREQUENT_ERRORS_SQL = `
   SELECT e.status, e.scim_type AS "scimType", e.detail, count(*)::int AS count, max(e.occurred_at) AS "lastAt"
     FROM sync_audit_events e
    WHERE e.organization_id = $1::uuid AND e.occurred_at >= now() - interval '7 days' AND e.outcome = 'failure'
+     AND e.source = 'scim'
    GROUP BY e.status, e.scim_type, e.detail
    ORDER BY count(*) DESC, max(e.occurred_at) DESC
    LIMIT $2`;
@@ -184,6 +224,34 @@ export class AuditEventsRepository {
   /** Its own autocommit statement, on the data source: never part of a request's transaction. */
   async insertStandalone(row: AuditEventRow): Promise<void> {
     await this.dataSource.query(INSERT, insertParams(row));
+  }
+
+  /**
+   * A management request's changes (source 'manual'), masked and capped like SCIM rows, in one
+   * statement through the request's transaction: they commit or roll back with the changes.
+   */
+  async insertManualChanges(changes: readonly ManualAuditChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    const rows = changes.map(buildManualAuditRow);
+    await this.sql.rows(INSERT_MANUAL, [
+      rows.map((row) => row.occurredAt),
+      rows.map((row) => row.organizationId),
+      rows.map((row) => row.tokenId),
+      rows.map((row) => row.userId),
+      rows.map((row) => row.requestId),
+      rows.map((row) => row.clientAddress),
+      rows.map((row) => row.userAgent),
+      rows.map((row) => row.method),
+      rows.map((row) => row.path),
+      rows.map((row) => row.operation),
+      rows.map((row) => row.resourceType),
+      rows.map((row) => row.resourceId),
+      rows.map((row) => row.userName),
+      rows.map((row) => row.displayName),
+      rows.map((row) => row.status),
+      rows.map((row) => row.durationMs),
+      rows.map((row) => row.effect),
+    ]);
   }
 
   async page(

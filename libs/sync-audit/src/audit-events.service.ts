@@ -22,6 +22,7 @@ function toFilter(query: AuditEventFiltersDto): AuditEventFilter {
   if (from && to && from.getTime() > to.getTime()) throw new BadRequestException('from must not be after to');
   return {
     organizationId: query.organizationId,
+    source: query.source,
     from,
     to,
     outcome: query.outcome,

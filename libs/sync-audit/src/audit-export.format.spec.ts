@@ -6,6 +6,7 @@ const event: AuditEventRecord = {
   id: 'e-1',
   occurredAt: new Date('2026-11-01T10:00:00.123Z'),
   organizationId: 'o-1',
+  source: 'scim',
   tokenId: null,
   userId: null,
   requestId: 'r-1',
@@ -45,6 +46,8 @@ describe('export formats', () => {
     expect(line).toContain(",'=cmd|calc,");
     expect(line).toContain(',"bob, ""the builder""","line\nbreak",');
     expect(line).toContain(",'-1 is not a valid id,");
-    expect(line).toContain(',"{""userName"":""bob""}",\r\n');
+    // source comes last (added after the first release), so the columns before it never moved.
+    expect(line).toContain(',"{""userName"":""bob""}",,scim\r\n');
+    expect(csvHeader().endsWith(',requestBody,effect,source\r\n')).toBe(true);
   });
 });

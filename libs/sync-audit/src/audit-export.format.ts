@@ -9,7 +9,10 @@ export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   csv: 'text/csv; charset=utf-8',
 };
 
-/** CSV columns, in order; JSON columns are written as JSON text. */
+/**
+ * CSV columns, in order; JSON columns are written as JSON text. Columns added later go last, so
+ * readers that take columns by position keep working.
+ */
 export const CSV_COLUMNS: readonly (keyof AuditEventRecord)[] = [
   'id',
   'occurredAt',
@@ -36,6 +39,7 @@ export const CSV_COLUMNS: readonly (keyof AuditEventRecord)[] = [
   'durationMs',
   'requestBody',
   'effect',
+  'source',
 ];
 
 export function ndjsonLine(event: AuditEventRecord): string {

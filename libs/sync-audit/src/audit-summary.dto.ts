@@ -44,12 +44,21 @@ export class FrequentErrorDto {
   @ApiProperty({ format: 'date-time' }) lastAt!: Date;
 }
 
+export class ManualChangesDto {
+  @ApiProperty() last24Hours!: number;
+  @ApiProperty() last7Days!: number;
+  @ApiProperty({ format: 'date-time', nullable: true, type: Date }) lastAt!: Date | null;
+}
+
+/** Every field but `manualChanges` describes Entra's requests (source "scim") only. */
 export class AuditSummaryDto {
   @ApiProperty({ format: 'uuid' }) organizationId!: string;
   @ApiProperty({ enum: ['never connected', 'dry-run only', 'healthy', 'failing'] }) status!: string;
   @ApiProperty({ description: 'Why, in one sentence.' }) statusReason!: string;
-  @ApiProperty({ format: 'date-time', nullable: true, type: Date }) firstRequestAt!: Date | null;
-  @ApiProperty({ format: 'date-time', nullable: true, type: Date }) lastRequestAt!: Date | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: Date, description: "Entra's first request." })
+  firstRequestAt!: Date | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: Date, description: "Entra's latest request." })
+  lastRequestAt!: Date | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: Date }) lastSuccessAt!: Date | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: Date }) lastLiveSuccessAt!: Date | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: Date }) lastDryRunSuccessAt!: Date | null;
@@ -63,4 +72,10 @@ export class AuditSummaryDto {
   @ApiProperty({ type: ActivityWindowDto }) last7Days!: ActivityWindowDto;
   @ApiProperty({ type: [FrequentErrorDto], description: 'The most frequent failures of the last 7 days.' })
   frequentErrors!: FrequentErrorDto[];
+  @ApiProperty({
+    type: ManualChangesDto,
+    description:
+      'Changes made through the management API (source "manual"): how many in the last 24 hours and 7 days, and the latest. Not part of the sync status.',
+  })
+  manualChanges!: ManualChangesDto;
 }

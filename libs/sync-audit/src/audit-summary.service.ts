@@ -3,7 +3,7 @@ import { OrganizationsService } from '../../organizations/src/organizations.serv
 import { AuditEventsRepository, type ActivityCount } from './audit-events.repository.js';
 import type { AuditReader } from './audit-reader.guard.js';
 import { assertMayRead } from './audit-scope.js';
-import type { ActivityWindowDto, AuditSummaryDto } from './audit-summary.dto.js';
+import type { ActivityWindowDto, AuditSummaryDto, ManualChangesDto } from './audit-summary.dto.js';
 import { syncStatus } from './audit-summary.status.js';
 
 const FREQUENT_ERRORS = 10;
@@ -12,6 +12,7 @@ function rate(failures: number, requests: number): number {
   return requests === 0 ? 0 : Math.round((failures / requests) * 10_000) / 10_000;
 }
 
+/** Entra's requests of one window: manual changes are not sync traffic and are counted apart. */
 function window(counts: readonly ActivityCount[], pick: (count: ActivityCount) => number): ActivityWindowDto {
   const result: ActivityWindowDto = {
     requests: 0,
@@ -23,7 +24,7 @@ function window(counts: readonly ActivityCount[], pick: (count: ActivityCount) =
   };
   for (const count of counts) {
     const n = pick(count);
-    if (n === 0) continue;
+    if (n === 0 || count.source !== 'scim') continue;
     const failures = count.outcome === 'failure' ? n : 0;
     result.requests += n;
     result.byOutcome[count.outcome] += n;
@@ -39,7 +40,22 @@ function window(counts: readonly ActivityCount[], pick: (count: ActivityCount) =
   return result;
 }
 
-/** Sync health of one organization at a glance, for support tickets. */
+function manualChanges(counts: readonly ActivityCount[], lastAt: Date | null): ManualChangesDto {
+  const manual = counts.filter((count) => count.source === 'manual');
+  const sum = (pick: (count: ActivityCount) => number) =>
+    manual.reduce((total, count) => total + pick(count), 0);
+  return {
+    last24Hours: sum((count) => count.last24Hours),
+    last7Days: sum((count) => count.last7Days),
+    lastAt,
+  };
+}
+
+/**
+ * Sync health of one organization at a glance, for support tickets. Everything but
+ * `manualChanges` is Entra's traffic only (source 'scim'): an organization managed only by hand
+ * has never connected.
+ */
 @Injectable()
 export class AuditSummaryService {
   constructor(
@@ -91,6 +107,7 @@ export class AuditSummaryService {
       last24Hours,
       last7Days,
       frequentErrors,
+      manualChanges: manualChanges(counts, activity.lastManualChangeAt),
     };
   }
 }

@@ -4,6 +4,10 @@ export type SyncStatus = 'never connected' | 'dry-run only' | 'healthy' | 'faili
 /** Share of failed live requests at or above which an organization's sync counts as failing. */
 export const FAILING_RATE = 0.2;
 
+/**
+ * Entra's traffic only (source 'scim'): a manual change made through the management API is
+ * neither a request of Entra nor a sign that provisioning works, so it never counts here.
+ */
 export interface SyncStatusInput {
   lastRequestAt: Date | null;
   lastLiveSuccessAt: Date | null;
@@ -19,7 +23,8 @@ function percent(rate: number): string {
 }
 
 /**
- * - never connected: no request ever succeeded (none arrived, or every one was refused);
+ * - never connected: no request of Entra ever succeeded (none arrived, or every one was refused),
+ *   however much was managed by hand;
  * - dry-run only: only the dry-run Tenant URL ever succeeded, nothing was provisioned;
  * - failing: at least FAILING_RATE of the live requests of the last 24 hours failed, or, with no
  *   live request in that time, the latest live request failed;
@@ -31,7 +36,7 @@ export function syncStatus(input: SyncStatusInput): { status: SyncStatus; reason
       status: 'never connected',
       reason:
         input.lastRequestAt === null
-          ? 'No request has arrived from this organization yet.'
+          ? 'No request from Entra ID has arrived for this organization yet.'
           : 'Requests arrived, but none has ever succeeded (check the Tenant URL and the Secret Token).',
     };
   }

@@ -2,6 +2,7 @@ export * from './audit-events.query.js';
 export * from './audit-events.repository.js';
 export * from './audit-reader.guard.js';
 export * from './audit-retention.service.js';
+export * from './audit-sources.js';
 export * from './audit.trail.js';
 export * from './request-audit.state.js';
 export * from './support-token.entity.js';

@@ -13,8 +13,8 @@ import { SupportTokensService } from './support-tokens.service.js';
 import { SyncAuditRecorder } from './sync-audit.recorder.js';
 
 /**
- * Global, so any service can inject AuditTrail and the DryRunInterceptor the recorder, without
- * every feature module importing this one.
+ * Global, so any service can inject AuditTrail, the DryRunInterceptor the recorder and the
+ * management API's change sink the events repository, without every feature module importing this one.
  */
 @Global()
 @Module({
@@ -31,6 +31,12 @@ import { SyncAuditRecorder } from './sync-audit.recorder.js';
     SupportTokensRepository,
     SupportTokensService,
   ],
-  exports: [AuditTrail, SyncAuditRecorder, AuditRetentionService, SupportTokensService],
+  exports: [
+    AuditTrail,
+    SyncAuditRecorder,
+    AuditEventsRepository,
+    AuditRetentionService,
+    SupportTokensService,
+  ],
 })
 export class SyncAuditModule {}
