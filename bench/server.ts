@@ -69,7 +69,8 @@ export class ConnectorProcess {
     };
     // Node 20 refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line.
     const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-    const child = spawn(process.execPath, [...profile, MAIN], {
+    // The same heap bound as `npm start` and the container image.
+    const child = spawn(process.execPath, ['--max-old-space-size=256', ...profile, MAIN], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

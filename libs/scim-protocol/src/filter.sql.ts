@@ -575,7 +575,34 @@ function notFilterable(display: string): ScimError {
   return ScimError.invalidFilter(`attribute '${display}' is not filterable`);
 }
 
+/**
+ * Column maps are module constants, so their resolved form is kept per map and resource type:
+ * resolving every key's schema path again on each request was a measurable share of a GET
+ * (docs/performance.md).
+ */
+const normalisedColumnMaps = new WeakMap<
+  FilterColumnMap,
+  Map<ResourceTypeName, ReadonlyMap<string, FilterColumn>>
+>();
+
 function normaliseColumnMap(
+  columns: FilterColumnMap,
+  resourceType: ResourceTypeName,
+): ReadonlyMap<string, FilterColumn> {
+  let byType = normalisedColumnMaps.get(columns);
+  if (!byType) {
+    byType = new Map();
+    normalisedColumnMaps.set(columns, byType);
+  }
+  let normalised = byType.get(resourceType);
+  if (!normalised) {
+    normalised = resolveColumnMap(columns, resourceType);
+    byType.set(resourceType, normalised);
+  }
+  return normalised;
+}
+
+function resolveColumnMap(
   columns: FilterColumnMap,
   resourceType: ResourceTypeName,
 ): ReadonlyMap<string, FilterColumn> {
