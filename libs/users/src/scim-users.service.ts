@@ -37,7 +37,8 @@ const UNIQUE_ATTRIBUTE: Readonly<Record<string, string>> = {
 
 /**
  * The SCIM /Users resource of one organization: what Entra provisions, exactly as it sends it.
- * Runs inside the request's transaction (DryRunInterceptor), so a failure anywhere changes nothing.
+ * Writes run inside the request's transaction (DryRunInterceptor), so a failure anywhere changes
+ * nothing; reads run without one.
  */
 @Injectable()
 export class ScimUsersService {
