@@ -158,6 +158,36 @@ export class GroupsRepository {
     };
   }
 
+  /** The ids of a group's members (for a replace or a removal of every member). */
+  async memberIds(organizationId: string, groupId: string): Promise<string[]> {
+    const rows = await this.sql.rows<{ userId: string }>(
+      `SELECT user_id AS "userId" FROM group_members WHERE organization_id = $1 AND group_id = $2`,
+      [organizationId, groupId],
+    );
+    return rows.map((row) => row.userId);
+  }
+
+  /**
+   * Locks the users whose memberships a request is about to change, in id order (so parallel
+   * requests cannot deadlock on them), for the rest of the transaction. The leave-all-groups rule
+   * reads a user's other memberships to decide; without this lock two requests removing the user's
+   * last two groups each still see the other's membership (write skew under READ COMMITTED), and a
+   * move (remove from one, add to another) can deactivate a user who is a member. Every statement
+   * after this one sees what the previous holder of the lock committed.
+   *
+   * FOR NO KEY UPDATE, not FOR UPDATE: inserting a membership takes FOR KEY SHARE on the user (the
+   * foreign key), and FOR UPDATE would conflict with another request's foreign-key check and
+   * deadlock two requests adding the same users to different groups.
+   */
+  async lockUsers(organizationId: string, userIds: readonly string[]): Promise<void> {
+    const uuids = [...new Set(userIds.filter(isUuid))].sort();
+    if (uuids.length === 0) return;
+    await this.sql.rows(
+      `SELECT 1 FROM users WHERE organization_id = $1 AND id = ANY ($2::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+      [organizationId, uuids],
+    );
+  }
+
   /** Set insert: members already present are skipped. Sorted, so parallel requests lock rows in one order. */
   async addMembers(organizationId: string, groupId: string, userIds: readonly string[]): Promise<string[]> {
     if (userIds.length === 0) return [];
@@ -202,6 +232,7 @@ export class GroupsRepository {
   /**
    * The setup guide's rule: a synchronized user removed from all synchronized groups is deactivated
    * (not deleted). Only users this request removed are considered; returns those deactivated.
+   * Correct under concurrency only once the users are locked (lockUsers).
    */
   async deactivateUsersWithoutSynchronizedGroup(
     organizationId: string,

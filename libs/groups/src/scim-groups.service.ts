@@ -145,33 +145,31 @@ export class ScimGroupsService {
       externalId: state.externalId,
       displayName: state.displayName,
     });
-    const memberIds = memberIdsOf(resource.members);
-    await this.assertProvisionableMembers(call.tenant, memberIds);
+    const changes: MembershipChange[] = [{ kind: 'add', ids: memberIdsOf(resource.members) }];
+    await this.prepareMembership(call.tenant, undefined, changes);
     const row = await this.uniquely(state, () => this.groups.insert(call.tenant.organizationId, state));
     this.describeTarget(row);
-    await this.applyMembership(call.tenant, row, [{ kind: 'add', ids: memberIds }]);
+    await this.applyMembership(call.tenant, row, changes);
     return this.written(call, row, 201);
   }
 
   async replace(call: ScimCall, id: string, body: unknown): Promise<ScimResult> {
     const resource = normalizeResource('Group', body);
     const current = await this.lockForWrite(call, id, 'replace');
-    const memberIds = memberIdsOf(resource.members);
-    await this.assertProvisionableMembers(call.tenant, memberIds);
+    const changes: MembershipChange[] = [{ kind: 'replace', ids: memberIdsOf(resource.members) }];
+    await this.prepareMembership(call.tenant, current.id, changes);
     const row = await this.updateState(call.tenant, current, stateOf(resource));
-    await this.applyMembership(call.tenant, row, [{ kind: 'replace', ids: memberIds }]);
+    await this.applyMembership(call.tenant, row, changes);
     return this.written(call, row, 200);
   }
 
   /** PATCH answers 204, or 200 with the group when the request asks for attributes. */
   async patch(call: ScimCall, id: string, body: unknown): Promise<ScimResult> {
     const { membership, others } = partitionMembershipOperations(parsePatchRequest(body, 'Group'));
-    // The group row lock orders concurrent PATCHes of one group; membership rows need no other lock.
+    // The group row lock orders concurrent PATCHes of one group; the user locks order PATCHes of
+    // different groups that touch the same users (see prepareMembership).
     const current = await this.lockForWrite(call, id, 'update');
-    await this.assertProvisionableMembers(
-      call.tenant,
-      membership.flatMap((change) => (change.kind === 'add' || change.kind === 'replace' ? change.ids : [])),
-    );
+    await this.prepareMembership(call.tenant, current.id, membership);
     const patched = others.length
       ? applyPatchToJson(toScimGroup(current, call.tenant.tenantUrl), others, 'Group')
       : undefined;
@@ -189,7 +187,9 @@ export class ScimGroupsService {
 
   async delete(call: ScimCall, id: string): Promise<ScimResult> {
     const current = await this.lockForWrite(call, id, 'delete');
-    await this.applyMembership(call.tenant, current, [{ kind: 'removeAll' }]);
+    const changes: MembershipChange[] = [{ kind: 'removeAll' }];
+    await this.prepareMembership(call.tenant, current.id, changes);
+    await this.applyMembership(call.tenant, current, changes);
     await this.groups.delete(call.tenant.organizationId, current.id);
     return { status: 204 };
   }
@@ -205,6 +205,33 @@ export class ScimGroupsService {
     this.describeTarget(current);
     assertIfMatch(call.ifMatch, current.version, `Group ${current.id}`);
     return current;
+  }
+
+  /**
+   * Before any membership changes: locks every user whose membership the changes may touch (the
+   * named ids, and the group's current members when all of them may go), then refuses unknown ids
+   * and groups. Locking first makes the leave-all-groups rule and its reverse see every other
+   * request's committed memberships, and makes the member check see a concurrent SCIM DELETE of a
+   * user (which locks the same row) instead of adding a member that the DELETE just removed.
+   */
+  private async prepareMembership(
+    tenant: ScimTenant,
+    groupId: string | undefined,
+    changes: readonly MembershipChange[],
+  ): Promise<void> {
+    if (changes.length === 0) return;
+    const org = tenant.organizationId;
+    const named = changes.flatMap((change) => (change.kind === 'removeAll' ? [] : change.ids));
+    const everyMemberMayGo = changes.some(
+      (change) => change.kind === 'removeAll' || change.kind === 'replace',
+    );
+    const current =
+      groupId !== undefined && everyMemberMayGo ? await this.groups.memberIds(org, groupId) : [];
+    await this.groups.lockUsers(org, [...named, ...current]);
+    await this.assertProvisionableMembers(
+      tenant,
+      changes.flatMap((change) => (change.kind === 'add' || change.kind === 'replace' ? change.ids : [])),
+    );
   }
 
   /**

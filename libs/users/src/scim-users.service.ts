@@ -107,7 +107,7 @@ export class ScimUsersService {
     );
     const row = await this.uniquely(state, () =>
       revivable
-        ? this.users.updateScimUser(tenant.organizationId, revivable.id, state)
+        ? this.users.updateScimUser(tenant.organizationId, revivable.id, state, true)
         : this.users.insertScimUser(tenant.organizationId, state),
     );
     this.describeTarget(row);
@@ -121,7 +121,7 @@ export class ScimUsersService {
   async replace(call: ScimCall, id: string, body: unknown): Promise<ScimResult> {
     const resource = normalizeResource('User', body);
     const current = await this.lockForWrite(call, id, 'replace');
-    return this.update(call, current, this.stateOf(resource));
+    return this.update(call, current, this.stateOf(resource), true);
   }
 
   async patch(call: ScimCall, id: string, body: unknown): Promise<ScimResult> {
@@ -131,7 +131,7 @@ export class ScimUsersService {
     const otherOperations = operations.filter((operation) => !isRoleOperation(operation));
     const patched = applyPatchToJson(this.render(call.tenant, current), otherOperations, 'User');
     const roles = applyRoleOperations(roleSetOf(current) as ProvisionableGlobalRole[], roleOperations);
-    return this.update(call, current, this.stateOf(patched, roles));
+    return this.update(call, current, this.stateOf(patched, roles), otherOperations.some(isActiveOperation));
   }
 
   async delete(call: ScimCall, id: string): Promise<ScimResult> {
@@ -160,16 +160,32 @@ export class ScimUsersService {
     return current;
   }
 
-  private async update(call: ScimCall, current: UserRow, state: ScimUserState): Promise<ScimResult> {
+  private async update(
+    call: ScimCall,
+    current: UserRow,
+    state: ScimUserState,
+    activeSetByRequest: boolean,
+  ): Promise<ScimResult> {
     const changed = changedAttributes(snapshot(current), { ...state, isDirectorySynchronized: true });
+    // Entra disabling a user the leave-all-groups rule had already deactivated changes no attribute,
+    // but it must be written: from now on a join must not reactivate the user.
+    const settlesRule = activeSetByRequest && !state.active && current.deactivatedByMembership;
     // A PATCH that changes nothing (Entra re-sends what it already sent) writes nothing.
-    const row = Object.keys(changed).length
-      ? await this.uniquely(state, () =>
-          this.users.updateScimUser(call.tenant.organizationId, current.id, state),
-        )
-      : current;
+    const row =
+      Object.keys(changed).length || settlesRule
+        ? await this.uniquely(state, () =>
+            this.users.updateScimUser(call.tenant.organizationId, current.id, state, activeSetByRequest),
+          )
+        : current;
     this.describeTarget(row);
-    this.audit.recordEffect({ changed });
+    this.audit.recordEffect({
+      changed,
+      notes: settlesRule
+        ? [
+            'Entra deactivated the user, which the leave-all-groups rule had deactivated: a join no longer reactivates it',
+          ]
+        : undefined,
+    });
     return this.written(call, row, 200);
   }
 
@@ -247,6 +263,10 @@ export class ScimUsersService {
       throw ScimError.uniqueness(`a user with ${attribute} "${value}" already exists in this organization`);
     }
   }
+}
+
+function isActiveOperation(operation: PatchOperation): boolean {
+  return operation.path.known && operation.path.container === undefined && operation.path.name === 'active';
 }
 
 function isRoleOperation(operation: PatchOperation): boolean {

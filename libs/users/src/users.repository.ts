@@ -23,6 +23,8 @@ export interface UserRow {
   globalRole: GlobalRole;
   roles: string[];
   active: boolean;
+  /** Deactivated by the leave-all-groups rule (a join reactivates), not by Entra or an admin. */
+  deactivatedByMembership: boolean;
   isDirectorySynchronized: boolean;
   scimAttributes: Record<string, unknown>;
   version: number;
@@ -51,7 +53,8 @@ export interface UserListPage {
 
 const COLUMNS = `u.id, u.organization_id AS "organizationId", u.kind, u.user_name AS "userName",
   u.display_name AS "displayName", u.external_id AS "externalId", u.global_role AS "globalRole", u.roles,
-  u.active, u.is_directory_synchronized AS "isDirectorySynchronized", u.scim_attributes AS "scimAttributes",
+  u.active, u.deactivated_by_membership AS "deactivatedByMembership",
+  u.is_directory_synchronized AS "isDirectorySynchronized", u.scim_attributes AS "scimAttributes",
   u.version, u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
 
 /** SCIM sees the organization's people: not CI users, not users SCIM deleted. */
@@ -104,17 +107,27 @@ export class UsersRepository {
     );
   }
 
-  /** Writes SCIM's view of a user, marks it synchronized, revives it if SCIM had deleted it. */
-  async updateScimUser(organizationId: string, id: string, state: ScimUserState): Promise<UserRow> {
+  /**
+   * Writes SCIM's view of a user, marks it synchronized, revives it if SCIM had deleted it.
+   * `activeSetByRequest`: the request itself named `active` (PUT, POST, or a PATCH of `active`), so
+   * its value is Entra's decision and no longer the leave-all-groups rule's: a join must not undo an
+   * Entra `active: false`, even when the rule had already deactivated the user.
+   */
+  async updateScimUser(
+    organizationId: string,
+    id: string,
+    state: ScimUserState,
+    activeSetByRequest: boolean,
+  ): Promise<UserRow> {
     const row = await this.sql.one<UserRow>(
       `UPDATE users AS u SET user_name = $3, display_name = $4, external_id = $5, global_role = $6, roles = $7,
               active = $8, scim_attributes = $9, is_directory_synchronized = true, scim_deleted_at = NULL,
-              -- Entra activating the user settles it; a deactivation by the membership rule stays marked.
-              deactivated_by_membership = CASE WHEN $8 THEN false ELSE u.deactivated_by_membership END,
+              -- Entra naming active settles it; otherwise a deactivation by the membership rule stays marked.
+              deactivated_by_membership = CASE WHEN $8 OR $10 THEN false ELSE u.deactivated_by_membership END,
               version = u.version + 1, updated_at = now()
         WHERE u.organization_id = $1 AND u.id = $2
         RETURNING ${COLUMNS}`,
-      [organizationId, id, ...stateParams(state)],
+      [organizationId, id, ...stateParams(state), activeSetByRequest],
     );
     return row!;
   }
