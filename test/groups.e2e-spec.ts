@@ -232,6 +232,63 @@ describe('SCIM /Groups and memberships as Entra sends them', () => {
     });
   });
 
+  describe('PUT /Groups/{id}', () => {
+    const put = (group: string, members: string[], displayName = `Put ${group}`) =>
+      scim.put(`/Groups/${group}`, {
+        schemas: [GROUP_SCHEMA],
+        displayName,
+        members: members.map((value) => ({ value })),
+      });
+
+    it('replaces the display name and the member set, answering 200 with the group', async () => {
+      const [a, b, c] = [await createUser(), await createUser(), await createUser()];
+      const group = await createGroup([a, b]);
+      const response = await put(group, [b, c], 'Replaced by PUT');
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ id: group, displayName: 'Replaced by PUT' });
+      expect(response.body.members.map((m: { value: string }) => m.value).sort()).toEqual([b, c].sort());
+      expect(await memberIds(group)).toEqual([b, c].sort());
+    });
+
+    it('deactivates a user it removes from its last synchronized group, and reactivates it on return', async () => {
+      const [stays, leaves] = [await createUser(), await createUser()];
+      const group = await createGroup([stays, leaves]);
+      expect((await put(group, [stays])).status).toBe(200);
+      expect(await isActive(leaves)).toBe(false);
+      expect(await isActive(stays)).toBe(true);
+      expect((await put(group, [stays, leaves])).status).toBe(200);
+      expect(await isActive(leaves)).toBe(true);
+    });
+
+    it('refuses a group or an unknown id as member, changing nothing', async () => {
+      const a = await createUser();
+      const nested = await createGroup();
+      const group = await createGroup([a]);
+      const before = await scim.get(`/Groups/${group}`);
+      const withGroup = await put(group, [nested], 'Should not stick');
+      expect(withGroup.status).toBe(400);
+      expect(withGroup.body).toMatchObject({ scimType: 'invalidValue' });
+      expect(withGroup.body.detail).toMatch(/nested groups are not supported for provisioning/);
+      const unknown = await put(group, ['00000000-0000-4000-8000-00000000abcd'], 'Should not stick');
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.detail).toContain('00000000-0000-4000-8000-00000000abcd');
+      expect((await scim.get(`/Groups/${group}`)).body).toEqual(before.body);
+      expect(await isActive(a)).toBe(true);
+    });
+
+    it('answers 404 for an unknown group and 412 for a stale If-Match', async () => {
+      expect((await put('00000000-0000-4000-8000-000000000000', [])).status).toBe(404);
+      const group = await createGroup();
+      const stale = await t
+        .http()
+        .put(`${scim.base}/Groups/${group}`)
+        .set('Authorization', `Bearer ${org.token}`)
+        .set('If-Match', 'W/"999"')
+        .send({ schemas: [GROUP_SCHEMA], displayName: 'Stale' });
+      expect(stale.status).toBe(412);
+    });
+  });
+
   describe('concurrency', () => {
     it('loses nothing when 20 PATCHes each add 50 distinct members in parallel', async () => {
       const group = await createGroup();
@@ -257,24 +314,39 @@ describe('SCIM /Groups and memberships as Entra sends them', () => {
       expect(await memberIds(group)).toEqual([...users].sort());
     });
 
-    it('ends 20 parallel add/remove pairs of one member in a consistent state with no 5xx', async () => {
+    it('ends 40 parallel adds and removes exactly as their acknowledged order implies', async () => {
       const group = await createGroup();
       const users = await Promise.all(Array.from({ length: 5 }, () => createUser()));
+      const requests = Array.from({ length: 40 }, (_, i) => ({
+        op: (i * 7) % 3 === 0 ? 'Remove' : 'Add',
+        user: users[(i * 3) % 5]!,
+      }));
       const responses = await Promise.all(
-        Array.from({ length: 20 }, (_, i) =>
-          scim.patchOps(`/Groups/${group}`, [
-            { op: i % 2 === 0 ? 'Add' : 'Remove', path: 'members', value: [{ value: users[i % 5] }] },
-          ]),
+        requests.map(({ op, user }) =>
+          scim.patchOps(`/Groups/${group}`, [{ op, path: 'members', value: [{ value: user }] }]),
         ),
       );
-      expect(responses.filter((r) => r.status >= 500)).toEqual([]);
-      const members = await memberIds(group);
-      for (const id of members) expect(users).toContain(id);
-      const rows = await t.db.query(
-        'SELECT user_id, count(*)::int AS n FROM group_members WHERE group_id = $1 GROUP BY 1',
-        [group],
-      );
-      for (const row of rows) expect(row.n).toBe(1);
+      expect(responses.map((r) => r.status)).toEqual(Array(40).fill(204));
+      // The group row lock runs them one at a time, and each bumps the group's version: the ETag of
+      // each answer gives the order they committed in. Replaying that order serially must give the
+      // final membership and, through the leave-all-groups rule, each user's `active`.
+      const version = (etag: string | undefined) => Number(/^W\/"(\d+)"$/.exec(etag ?? '')?.[1]);
+      const versions = responses.map((r) => version(r.headers.etag));
+      expect(new Set(versions).size).toBe(40);
+      const member = new Map(users.map((user) => [user, false]));
+      const active = new Map(users.map((user) => [user, true]));
+      for (const index of versions.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0])) {
+        const { op, user } = requests[index[1]]!;
+        if (op === 'Add' && !member.get(user)) {
+          member.set(user, true);
+          active.set(user, true);
+        } else if (op === 'Remove' && member.get(user)) {
+          member.set(user, false);
+          active.set(user, false);
+        }
+      }
+      expect(await memberIds(group)).toEqual(users.filter((user) => member.get(user)).sort());
+      for (const user of users) expect(await isActive(user), user).toBe(active.get(user));
     });
   });
 
