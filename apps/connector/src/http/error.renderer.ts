@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../../../../libs/persistence/src/database.errors.js';
+import { isDataException } from '../../../../libs/persistence/src/storable-input.js';
 import { ScimError } from '../../../../libs/scim-protocol/src/scim.error.js';
 import { isScimPath } from '../../../../libs/scim/src/scim.routes.js';
 
@@ -67,6 +68,15 @@ export function classifyError(error: unknown): ClassifiedError {
       status: fastify.statusCode,
       scimType: fastify.statusCode === 400 && invalidJson ? 'invalidSyntax' : undefined,
       detail: invalidJson ? `The request body is not valid JSON: ${fastify.message}` : fastify.message,
+    };
+  }
+  // SQLSTATE class 22: the database refused a value the request carried (a number out of range, a
+  // character it cannot store). The boundary check catches the known cases; this is the backstop.
+  if (isDataException(error)) {
+    return {
+      status: 400,
+      scimType: 'invalidValue',
+      detail: 'A value in the request cannot be stored (it is out of range or not valid text).',
     };
   }
   if (isDatabaseUnavailable(error)) {

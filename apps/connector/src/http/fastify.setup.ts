@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { BadRequestException } from '@nestjs/common';
 import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '../../../../libs/config/src/app.config.js';
+import {
+  describeUnstorableInput,
+  findUnstorableInput,
+} from '../../../../libs/persistence/src/storable-input.js';
+import { maskSecrets } from '../../../../libs/sync-audit/src/audit.redaction.js';
+import { ScimError } from '../../../../libs/scim-protocol/src/scim.error.js';
 import { isScimPath } from '../../../../libs/scim/src/scim.routes.js';
 import {
   auditedJsonParser,
@@ -11,7 +18,17 @@ import {
 import { SCIM_CONTENT_TYPE } from './error.renderer.js';
 import { setupOpenApi } from './openapi.setup.js';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * A caller's request id is kept only when it looks like one: short, plain characters, and nothing
+ * the audit would mask as a credential (a JWT pasted into X-Request-Id must not reach a log line).
+ */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export function acceptedRequestId(given: unknown): string | undefined {
+  return typeof given === 'string' && REQUEST_ID.test(given) && maskSecrets(given) === given
+    ? given
+    : undefined;
+}
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
@@ -26,10 +43,8 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     // Honour a caller's (or ingress's) request id when it is sane, so logs can be joined up.
-    genReqId: (request: IncomingMessage) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: (request: IncomingMessage) =>
+      acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
     bodyLimit: config.scimBodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -59,6 +74,16 @@ export function configureFastify(app: NestFastifyApplication, config: AppConfig)
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     request.publicBaseUrl = config.publicBaseUrl ?? `${request.protocol}://${request.host}`;
+  });
+  // Text PostgreSQL cannot hold (U+0000, unpaired surrogates) and absurd nesting are the caller's
+  // mistake: refused here, naming where, before any query could fail on them with a 500.
+  fastify.addHook('preValidation', async (request) => {
+    const inParameters = findUnstorableInput(request.params) ?? findUnstorableInput(request.query);
+    const inBody = inParameters ? undefined : findUnstorableInput(request.body);
+    const problem = inParameters ?? inBody;
+    if (!problem) return;
+    const detail = describeUnstorableInput(problem, inParameters ? 'parameter' : 'attribute');
+    throw isScimPath(request.url) ? ScimError.invalidValue(detail) : new BadRequestException(detail);
   });
   fastify.addHook('onSend', async (request, reply, payload) => {
     const type = reply.getHeader('content-type');
