@@ -248,10 +248,8 @@ describe('no byte sequence answers 500', () => {
       expect(surrogate.body.detail).toMatch(/^attribute 'userName' contains an unpaired UTF-16 surrogate/);
       const nested = await scim.post('/Users', entraUserBody({ emails: [{ value: 'x\u0000' }] }));
       expect(nested.body.detail).toMatch(/^attribute 'emails\[0\]\.value' contains the character U\+0000/);
-      const [{ n }] = await t.db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM users WHERE external_id IN ('acme:nul', 'acme:sur')",
-      );
-      expect(n).toBe(0);
+      const stored = await t.db.query("SELECT id FROM users WHERE external_id IN ('acme:nul', 'acme:sur')");
+      expect(stored).toEqual([]);
     });
 
     it('U+0000 in a query parameter, SCIM and management alike', async () => {
