@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { matchesFilter } from './filter.evaluate.js';
 import { parseFilter } from './filter.parser.js';
 import { type JsonObject } from './json.util.js';
+import { ScimError } from './scim.error.js';
 
 const user: JsonObject = {
   id: 'u1',
@@ -53,5 +54,54 @@ describe('matchesFilter', () => {
     ['emails.value ne "babs@jensen.org"', false],
   ])('%s → %s', (filter, expected) => {
     expect(matchesFilter(user, parseFilter(filter), 'User')).toBe(expected);
+  });
+});
+
+/** Mismatches with the SQL compiler that the differential test (test/filter-differential.e2e-spec.ts) found. */
+describe('matchesFilter agrees with the SQL compiler', () => {
+  const bare: JsonObject = { id: 'u2', userName: 'İlker', displayName: 'ΟΔΟΣ', active: true };
+
+  it.each([
+    // A value filter on a single-valued complex attribute means its sub-attributes, present or not.
+    ['name[givenName eq null]', true],
+    ['name[not (givenName eq "Barbara")]', true],
+    ['name[givenName pr]', false],
+    ['name[givenName ne "Barbara"]', true],
+    ['manager[value eq null]', true],
+    // Case-insensitive comparison maps each character on its own, as PostgreSQL's lower() does.
+    ['userName eq "ilker"', true],
+    ['userName sw "il"', true],
+    ['displayName co "σ"', true],
+    ['displayName ew "οσ"', true],
+    ['displayName eq "οδοσ"', true],
+  ])('%s → %s on a user without name or manager', (filter, expected) => {
+    expect(matchesFilter(bare, parseFilter(filter), 'User')).toBe(expected);
+  });
+
+  it('orders strings by code point, not by UTF-16 code unit', () => {
+    const astral: JsonObject = { userName: '😀' };
+    expect(matchesFilter(astral, parseFilter('userName gt "\uff41"'), 'User')).toBe(true);
+    expect(matchesFilter(astral, parseFilter('userName lt "\uff41"'), 'User')).toBe(false);
+  });
+
+  it.each([
+    ['emails[primary gt true]', /not supported on boolean/],
+    ['userName eq "nobody" and active gt true', /not supported on boolean/],
+    ['userName eq "nobody" and emails.primary eq "maybe"', /not a boolean/],
+    ['meta.created gt "yesterday"', /not an xsd:dateTime/],
+    ['nickName pr or meta.lastModified co "2011"', /not supported on/],
+    ['title gt null', /cannot compare/],
+  ])('refuses %s whatever the resource holds, as the SQL compiler does', (filter, message) => {
+    for (const resource of [user, bare]) {
+      let caught: unknown;
+      try {
+        matchesFilter(resource, parseFilter(filter), 'User');
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ScimError);
+      expect((caught as ScimError).scimType).toBe('invalidFilter');
+      expect((caught as ScimError).detail).toMatch(message);
+    }
   });
 });

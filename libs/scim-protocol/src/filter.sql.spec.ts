@@ -120,15 +120,19 @@ describe('compileFilterToSql: operators and types', () => {
     ['active ne false', 'u.active IS DISTINCT FROM $1', [false]],
     [
       'meta.lastModified gt "2011-05-13T04:42:34Z"',
-      'u.updated_at > $1::timestamptz',
-      ['2011-05-13T04:42:34Z'],
+      "u.updated_at >= $1::timestamptz + interval '1 millisecond'",
+      ['2011-05-13T04:42:34.000Z'],
     ],
-    ['meta.created le "2011-05-13"', 'u.created_at <= $1::timestamptz', ['2011-05-13']],
-    ['title eq null', 'u.title IS NULL', []],
-    ['title ne null', 'u.title IS NOT NULL', []],
+    [
+      'meta.created le "2011-05-13"',
+      "u.created_at < $1::timestamptz + interval '1 millisecond'",
+      ['2011-05-13T00:00:00.000Z'],
+    ],
+    ['title eq null', "(u.title IS NULL OR u.title = '')", []],
+    ['title ne null', "(u.title IS NOT NULL AND u.title <> '')", []],
     ['id eq "not-a-uuid"', 'FALSE', []],
     [`id ne "not-a-uuid"`, 'u.id IS NOT NULL', []],
-    ['id sw "2819"', 'lower(u.id::text) LIKE lower($1)', ['2819%']],
+    ['id sw "2819"', 'u.id::text LIKE $1', ['2819%']],
     ['name.familyName co "O\'Malley"', 'lower(u.family_name) LIKE lower($1)', ["%O'Malley%"]],
     [`${ENTERPRISE}:employeeNumber eq "42"`, 'lower(u.employee_number) = lower($1)', ['42']],
     ['employeeNumber eq 42', 'lower(u.employee_number) = lower($1)', ['42']],
@@ -197,6 +201,55 @@ describe('compileFilterToSql: operators and types', () => {
   });
 });
 
+/** Mismatches with the in-memory evaluator that the differential test (test/filter-differential.e2e-spec.ts) found. */
+describe('compileFilterToSql agrees with the in-memory evaluator', () => {
+  const EMAILS = (condition: string) =>
+    `EXISTS (SELECT 1 FROM jsonb_array_elements(u.emails) AS e WHERE ${condition})`;
+  const PRESENT_VALUE = "(e->>'value' IS NOT NULL AND e->>'value' <> '')";
+
+  it.each([
+    // `eq null` is "not present" and `ne null` is "present", on multi-valued attributes too.
+    ['emails eq null', `NOT ${EMAILS(PRESENT_VALUE)}`, []],
+    ['emails.value ne null', EMAILS(PRESENT_VALUE), []],
+    ['emails[type eq null]', EMAILS("(e->>'type' IS NULL OR e->>'type' = '')"), []],
+    ['emails.primary eq null', `NOT ${EMAILS("(e->>'primary')::boolean IS NOT NULL")}`, []],
+    // An empty string is no value, as `pr` already says.
+    ['title eq null', "(u.title IS NULL OR u.title = '')", []],
+    ['title ne null', "(u.title IS NOT NULL AND u.title <> '')", []],
+    ['title eq ""', 'FALSE', []],
+    ['title ne ""', 'TRUE', []],
+    ['title co ""', "(u.title IS NOT NULL AND u.title <> '')", []],
+    ['title ge ""', "(u.title IS NOT NULL AND u.title <> '')", []],
+    ['title le ""', 'FALSE', []],
+    ['title lt "b"', "(lower(u.title) < lower($1) AND u.title <> '')", ['b']],
+    ['title le "b"', "(lower(u.title) <= lower($1) AND u.title <> '')", ['b']],
+    ['emails.value ne ""', `NOT ${EMAILS('FALSE')}`, []],
+    // SCIM JSON shows dateTimes to the millisecond; the columns hold microseconds.
+    [
+      'meta.created eq "2011-05-13T04:42:34.5+02:00"',
+      "(u.created_at >= $1::timestamptz AND u.created_at < $1::timestamptz + interval '1 millisecond')",
+      ['2011-05-13T02:42:34.500Z'],
+    ],
+    [
+      'meta.created ne "2011-05-13T04:42:34Z"',
+      "(u.created_at >= $1::timestamptz AND u.created_at < $1::timestamptz + interval '1 millisecond') IS NOT TRUE",
+      ['2011-05-13T04:42:34.000Z'],
+    ],
+    [
+      'meta.created gt "2011-05-13"',
+      "u.created_at >= $1::timestamptz + interval '1 millisecond'",
+      ['2011-05-13T00:00:00.000Z'],
+    ],
+    ['meta.created lt "2011-05-13"', 'u.created_at < $1::timestamptz', ['2011-05-13T00:00:00.000Z']],
+    // `id` is caseExact (RFC 7643 §3.1); PostgreSQL prints uuids in lower case.
+    [`id eq "${U.toUpperCase()}"`, 'FALSE', []],
+    [`id ne "${U.toUpperCase()}"`, 'u.id IS NOT NULL', []],
+    ['id sw "902C"', 'u.id::text LIKE $1', ['902C%']],
+  ])('%s', (filter, sql, params) => {
+    expect(user(filter)).toEqual({ sql, params });
+  });
+});
+
 describe('compileFilterToSql: rejections', () => {
   it.each([
     ['foo eq "x"', /attribute 'foo' is not filterable/],
@@ -248,7 +301,8 @@ describe('compileFilterToSql: values never reach the SQL text', () => {
       fc.property(
         fc.constantFrom(...attributes),
         fc.constantFrom(...operators),
-        fc.string({ unit: 'binary', maxLength: 40 }),
+        // The empty string is no value and compiles to a fixed condition without parameter (tested above).
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
         (attribute, operator, value) => {
           const filter = `${attribute} ${operator} ${JSON.stringify(value)}`;
           const reference = user(`${attribute} ${operator} "x"`);

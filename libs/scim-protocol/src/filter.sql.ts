@@ -5,7 +5,7 @@
  * expressions, fixed keywords and placeholders.
  */
 import { type ResolvedAttribute, findAttribute, resolveAttribute } from './attribute.resolver.js';
-import { toBoolean } from './filter.evaluate.js';
+import { filterDateTime, toBoolean } from './filter.evaluate.js';
 import {
   type AttributePath,
   type CompareOperator,
@@ -338,13 +338,8 @@ class SqlCompiler {
         });
       case 'wholeArray':
         return `coalesce(jsonb_array_length(${target.array}), 0) > 0`;
-      case 'scalar': {
-        const condition =
-          target.type === 'string'
-            ? `(${target.expression} IS NOT NULL AND ${target.expression} <> '')`
-            : `${target.expression} IS NOT NULL`;
-        return this.wrapElement(target, condition, scope);
-      }
+      case 'scalar':
+        return this.wrapElement(target, scalarPresent(target), scope);
     }
   }
 
@@ -368,6 +363,11 @@ class SqlCompiler {
       const element = this.elementScalar(target.array, 'value', undefined, {});
       return this.compare(element, op, value, display, scope);
     }
+    // On array elements `eq null` means "no element has a value" and `ne null` "some element has one".
+    if (value === null && (op === 'eq' || op === 'ne') && target.array !== undefined && scope === undefined) {
+      const some = existsElement(target.array, scalarPresent(target));
+      return op === 'ne' ? some : `NOT ${some}`;
+    }
     // For array elements `ne` means "no element equals", matching the in-memory evaluator.
     if (op === 'ne' && target.array !== undefined && scope === undefined) {
       return `NOT ${this.wrapElement(target, this.scalarCondition(target, 'eq', value, display), scope)}`;
@@ -389,8 +389,9 @@ class SqlCompiler {
   ): string {
     const column = target.expression;
     if (value === null) {
-      if (op === 'eq') return `${column} IS NULL`;
-      if (op === 'ne') return `${column} IS NOT NULL`;
+      // `eq null` is "not present" and `ne null` "present" (RFC 7643 §2.5: unassigned is null).
+      if (op === 'eq') return scalarAbsent(target);
+      if (op === 'ne') return scalarPresent(target);
       throw ScimError.invalidFilter(`operator '${op}' cannot compare attribute '${display}' with null`);
     }
     switch (target.type) {
@@ -402,9 +403,9 @@ class SqlCompiler {
         return orderedCondition(column, op, this.param(toNumberOrFail(value, display)));
       case 'dateTime':
         assertOrderedOperator(op, display, 'dates');
-        return orderedCondition(column, op, `${this.param(toDateTimeOrFail(value, display))}::timestamptz`);
+        return dateTimeCondition(column, op, `${this.param(toDateTimeOrFail(value, display))}::timestamptz`);
       case 'uuid':
-        return this.uuidCondition(column, op, String(value));
+        return this.uuidCondition(column, op, String(value), target.caseExact);
       case 'string':
         return this.stringCondition(column, op, String(value), target.caseExact);
     }
@@ -428,18 +429,30 @@ class SqlCompiler {
     return op === 'eq' ? `${column} = ${this.param(bool)}` : `${column} IS DISTINCT FROM ${this.param(bool)}`;
   }
 
-  private uuidCondition(column: string, op: CompareOperator, value: string): string {
+  private uuidCondition(column: string, op: CompareOperator, value: string, caseExact: boolean): string {
     if (op === 'eq' || op === 'ne') {
-      // A non-UUID can equal no row; don't let PostgreSQL's uuid cast turn it into a 500.
-      if (!isUuid(value)) return op === 'eq' ? 'FALSE' : `${column} IS NOT NULL`;
+      // A non-UUID can equal no row; don't let PostgreSQL's uuid cast turn it into a 500. PostgreSQL
+      // prints uuids in lower case, so for a caseExact attribute (`id`) an upper-case one equals none.
+      const equalsNone = !isUuid(value) || (caseExact && value !== value.toLowerCase());
+      if (equalsNone) return op === 'eq' ? 'FALSE' : `${column} IS NOT NULL`;
       return op === 'eq'
         ? `${column} = ${this.param(value)}`
         : `${column} IS DISTINCT FROM ${this.param(value)}`;
     }
-    return this.stringCondition(`${column}::text`, op, value, false);
+    return this.stringCondition(`${column}::text`, op, value, caseExact);
   }
 
+  /**
+   * An empty string is no value, as for `pr` and in the in-memory evaluator: it equals nothing,
+   * contains nothing and sorts nowhere. A non-empty pattern or value already excludes '' except
+   * for `lt`/`le`, which need saying so.
+   */
   private stringCondition(column: string, op: CompareOperator, value: string, caseExact: boolean): string {
+    if (value === '') {
+      if (op === 'eq' || op === 'lt' || op === 'le') return 'FALSE';
+      if (op === 'ne') return 'TRUE';
+      return `(${column} IS NOT NULL AND ${column} <> '')`;
+    }
     const lhs = caseExact ? column : `lower(${column})`;
     const rhs = (placeholder: string): string => (caseExact ? placeholder : `lower(${placeholder})`);
     switch (op) {
@@ -458,9 +471,9 @@ class SqlCompiler {
       case 'ge':
         return `${lhs} >= ${rhs(this.param(value))}`;
       case 'lt':
-        return `${lhs} < ${rhs(this.param(value))}`;
+        return `(${lhs} < ${rhs(this.param(value))} AND ${column} <> '')`;
       case 'le':
-        return `${lhs} <= ${rhs(this.param(value))}`;
+        return `(${lhs} <= ${rhs(this.param(value))} AND ${column} <> '')`;
     }
   }
 
@@ -492,6 +505,42 @@ const ORDERED_SQL: Readonly<Record<OrderedOperator, string>> = {
 
 function orderedCondition(column: string, op: OrderedOperator, placeholder: string): string {
   return `${column} ${ORDERED_SQL[op]} ${placeholder}`;
+}
+
+/**
+ * SCIM JSON shows dateTimes to the millisecond while timestamptz columns hold microseconds, so a
+ * column is compared as if truncated to its millisecond (written as ranges, which keep indexes usable).
+ */
+function dateTimeCondition(column: string, op: OrderedOperator, start: string): string {
+  const end = `${start} + interval '1 millisecond'`;
+  const within = `(${column} >= ${start} AND ${column} < ${end})`;
+  switch (op) {
+    case 'eq':
+      return within;
+    case 'ne':
+      return `${within} IS NOT TRUE`;
+    case 'gt':
+      return `${column} >= ${end}`;
+    case 'ge':
+      return `${column} >= ${start}`;
+    case 'lt':
+      return `${column} < ${start}`;
+    case 'le':
+      return `${column} < ${end}`;
+  }
+}
+
+/** `pr` of one value: not null, and for strings not empty. */
+function scalarPresent(target: ScalarTarget): string {
+  return target.type === 'string'
+    ? `(${target.expression} IS NOT NULL AND ${target.expression} <> '')`
+    : `${target.expression} IS NOT NULL`;
+}
+
+function scalarAbsent(target: ScalarTarget): string {
+  return target.type === 'string'
+    ? `(${target.expression} IS NULL OR ${target.expression} = '')`
+    : `${target.expression} IS NULL`;
 }
 
 function existsElement(array: string, condition: string): string {
@@ -560,15 +609,15 @@ function toNumberOrFail(value: Exclude<FilterLiteral, null>, display: string): n
   return number;
 }
 
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/;
-
+/** The instant as the in-memory evaluator reads it (milliseconds; no offset means the server's time zone). */
 function toDateTimeOrFail(value: Exclude<FilterLiteral, null>, display: string): string {
-  if (typeof value !== 'string' || !DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+  const time = filterDateTime(value);
+  if (time === undefined) {
     throw ScimError.invalidFilter(
       `attribute '${display}' is a dateTime; ${JSON.stringify(value)} is not an xsd:dateTime`,
     );
   }
-  return value;
+  return new Date(time).toISOString();
 }
 
 function notFilterable(display: string): ScimError {

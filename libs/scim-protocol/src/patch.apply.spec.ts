@@ -68,6 +68,29 @@ describe('applyPatchToJson', () => {
     ).toEqual([{ primary: true, value: 'Admin' }]);
   });
 
+  it('creates no element that would fail its own filter, so that add stays idempotent', () => {
+    // Found by the add-idempotence property (patch.property.spec.ts): every repetition appended another element.
+    for (const path of ['emails[type eq "home"].type', 'emails[value eq "old@x.io"].value']) {
+      const once = patchUser({ userName: 'x' }, { op: 'Add', path, value: 'work' });
+      expect(once).toEqual({ userName: 'x' });
+    }
+    // Changing what the filter tests moves the element out of it; doing that again changes nothing.
+    const moved = patchUser(bjensen(), { op: 'Add', path: 'emails[type eq "work"].type', value: 'other' });
+    expect(moved['emails']).toEqual([
+      { value: 'bjensen@example.com', type: 'other', primary: true },
+      { value: 'babs@jensen.org', type: 'home' },
+    ]);
+    expect(patchUser(moved, { op: 'Add', path: 'emails[type eq "work"].type', value: 'other' })).toEqual(
+      moved,
+    );
+    // Writing what the filter asks for still creates the element.
+    expect(
+      patchUser({ userName: 'x' }, { op: 'Add', path: 'emails[type eq "home"].type', value: 'Home' })[
+        'emails'
+      ],
+    ).toEqual([{ type: 'Home' }]);
+  });
+
   it('cannot create an element from a filter that does not describe one', () => {
     for (const path of ['emails[type eq "work" or type eq "home"].value', 'emails[value co "@"].type']) {
       let caught: unknown;

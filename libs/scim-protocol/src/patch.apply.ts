@@ -8,7 +8,9 @@
  *   same `value` (and `type`, when both have one) is replaced rather than duplicated;
  * - add/replace on a value filter that matches nothing creates the element from the filter's `eq`
  *   terms (Entra sends `emails[type eq "work"].value` for users without a work e-mail); if the
- *   filter cannot describe an element (`or`, `co`, …) that is 400 `noTarget`;
+ *   filter cannot describe an element (`or`, `co`, …) that is 400 `noTarget`; if the write would
+ *   make that element fail the filter (`emails[type eq "home"].type` = "work") nothing is created,
+ *   so that add and replace stay idempotent when Entra retries them;
  * - add/replace with `null` clears the target;
  * - remove is idempotent: removing something absent, or a filter that matches nothing, is a no-op,
  *   because Entra retries requests that partly succeeded (a missing `path` is still `noTarget`,
@@ -161,8 +163,12 @@ function writeFiltered(
   });
   if (!matched && value !== null) {
     const created = createFromFilter(filter, path, sub, value);
-    items.push(created);
-    written.push(created);
+    // A write that changes what the filter tests (`emails[type eq "home"].type` = "work") describes
+    // no element; creating one anyway would add another on every retry of the request.
+    if (matchesValueFilter(created, filter, path.definition)) {
+      items.push(created);
+      written.push(created);
+    }
   }
   const kept = items.filter((item) => !isEmptyValue(item));
   container[key] = single ? kept[0] : kept;
