@@ -20,6 +20,8 @@ import { mergeMeasurements, runHttpLoad, toError, type Measurement, type ServerP
 import { measurePostgresServer, parentPid, postgresMeasured } from './proc.js';
 import { parseOptions, SCENARIOS, USAGE, type BenchOptions, type ScenarioId } from './options.js';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile.js';
+import { measureReadiness } from './readiness.js';
+import { measureRedaction } from './redaction.js';
 import { formatTable, formatTargets, rounded, type ResultRow, type TargetCheck } from './report.js';
 import {
   addSeededMembers,
@@ -709,6 +711,67 @@ async function runScenarios(context: Context): Promise<void> {
         }
       });
     }
+  }
+
+  // --- Scenario 9: readiness while the database is away (a second connector) ----------------------
+  if (has(options, 'readiness')) {
+    await scenario(context, '9 readiness', async () => {
+      const result = await measureReadiness(context.database.url, sizes.readinessSamples);
+      for (const [id, label, measurement] of [
+        ['readiness-up', '9 GET /health/ready, database up (baseline)', result.up],
+        ['readiness-refused', '9 GET /health/ready, database refusing connections (503)', result.refused],
+        ['readiness-hung', '9 GET /health/ready, database hung (503 at the deadline)', result.hung],
+      ] as const) {
+        addRow(context, { id, label, kind: 'scenario', measurement });
+      }
+      if (!result.recovered) context.failures.push('9 readiness: not ready again once the database was back');
+      const { up, refused, hung } = result;
+      context.extras.readiness = {
+        upP50Ms: round(up.latency.p50, 2),
+        refusedP50Ms: round(refused.latency.p50, 2),
+        refusedOverUp: round(refused.latency.p50 / up.latency.p50, 2),
+        hungMaxMs: round(hung.latency.max, 0),
+        recovered: result.recovered,
+      };
+      log(
+        `9 readiness p50: up ${up.latency.p50.toFixed(1)} ms, refused ${refused.latency.p50.toFixed(1)} ms ` +
+          `(${(refused.latency.p50 / up.latency.p50).toFixed(2)}x up), hung ${hung.latency.p50.toFixed(0)} ms`,
+      );
+      context.targets.push({
+        name: '9 readiness with the database hung (a probe gives up after 2 s)',
+        target: '503, every answer < 2 s',
+        value: `max ${hung.latency.max.toFixed(0)} ms, ${JSON.stringify(hung.statuses)}`,
+        met: hung.failures === 0 && hung.latency.max < 2_000,
+      });
+    });
+  }
+
+  // --- Scenario 10: audit redaction of hostile bodies (in this process) ----------------------------
+  if (has(options, 'redaction')) {
+    await scenario(context, '10 audit redaction', async () => {
+      const result = measureRedaction(sizes.redactionRepetitions);
+      context.extras.redaction = {
+        characters: result.characters,
+        repetitions: result.repetitions,
+        hostileMs: round(result.hostileMs, 2),
+        ordinaryMs: round(result.ordinaryMs, 2),
+        hostile4xMs: round(result.hostile4xMs, 2),
+        overOrdinary: round(result.overOrdinary, 2),
+        growthFor4x: round(result.growthFor4x, 2),
+      };
+      const label = `10 audit redaction, ${(result.characters / 1e6).toFixed(1)} M hostile characters`;
+      const note =
+        `${result.hostileMs.toFixed(0)} ms (median of ${result.repetitions}), ${result.overOrdinary.toFixed(2)}x ` +
+        `ordinary text of the same size; 4x as long: ${result.growthFor4x.toFixed(2)}x the time`;
+      context.rows.push({ id: 'redaction', label, kind: 'scenario', note });
+      log(`${label}: ${note}`);
+      context.targets.push({
+        name: '10 audit redaction of hostile input 4x as long',
+        target: '≤ 6x the time (linear: 4x, quadratic: 16x)',
+        value: `${result.growthFor4x.toFixed(2)}x`,
+        met: result.growthFor4x <= 6,
+      });
+    });
   }
 
   // Scenario 1 and 2 targets, from the rows above.

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Module, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScimPrincipal, ScimTokenGuard } from '../libs/auth/src/scim-token.guard.js';
 import type { AuthenticatedToken } from '../libs/auth/src/api-tokens.service.js';
@@ -6,6 +8,7 @@ import { AuthModule } from '../libs/auth/src/auth.module.js';
 import { SqlExecutor } from '../libs/persistence/src/sql.executor.js';
 import { DryRunInterceptor } from '../libs/scim/src/dry-run.interceptor.js';
 import { SCIM_TENANT_ROUTES } from '../libs/scim/src/scim.routes.js';
+import { expectNothingCommitted, snapshotTables } from './support/db-snapshot.js';
 import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 
 /** A handler that writes, behind the real guard and interceptor, to prove what dry-run commits. */
@@ -50,35 +53,70 @@ describe('one transaction per SCIM request; dry-run rolls it back', () => {
   const labels = async () =>
     (await t.db.query<{ label: string }>('SELECT label FROM probes ORDER BY label')).map((r) => r.label);
 
-  it('commits through the normal Tenant URL, commits nothing through the dry-run one, and answers the same', async () => {
+  it('commits nothing through the dry-run Tenant URL: every table unchanged, one audit row per request', async () => {
     const auth = `Bearer ${org.token}`;
-    const dry = await t
+    // Authenticating writes the token's last use (once a minute, outside the transaction): not now.
+    const warm = await t
       .http()
-      .post(`/scim/${org.organizationId}/dry-run/Probes`)
-      .set('Authorization', auth)
-      .send({ label: 'a' });
+      .get(`/scim/${org.organizationId}/ServiceProviderConfig`)
+      .set('Authorization', auth);
+    expect(warm.status).toBe(200);
+    const answers: Record<string, Response> = {};
+    await expectNothingCommitted(t, async () => {
+      const requests = [
+        ['a', { label: 'a' }],
+        // Had the first one been kept, this one would count it (n: 2).
+        ['b', { label: 'b' }],
+        ['failing', { label: 'c', fail: true }],
+      ] as const;
+      const ids: string[] = [];
+      for (const [name, body] of requests) {
+        const requestId = `dry-${name}-${randomUUID()}`;
+        answers[name] = await t
+          .http()
+          .post(`/scim/${org.organizationId}/dry-run/Probes`)
+          .set('Authorization', auth)
+          .set('X-Request-Id', requestId)
+          .send(body);
+        ids.push(requestId);
+      }
+      return ids;
+    });
+    expect(answers.a!.status).toBe(201);
+    expect(answers.a!.body).toEqual({ label: 'a', n: 1 });
+    expect(answers.b!.body).toEqual({ label: 'b', n: 1 });
+    expect(answers.failing!.status).toBe(500);
     expect(await labels()).toEqual([]);
+
+    // The same request through the normal Tenant URL commits, and answers the same.
+    const before = await snapshotTables(t.db);
     const real = await t
       .http()
       .post(`/scim/${org.organizationId}/Probes`)
       .set('Authorization', auth)
       .send({ label: 'a' });
     expect(await labels()).toEqual(['a']);
-    expect(dry.status).toBe(201);
-    expect(real.status).toBe(dry.status);
-    expect(real.body).toEqual(dry.body);
-    expect(real.body).toEqual({ label: 'a', n: 1 });
+    expect(real.status).toBe(answers.a!.status);
+    expect(real.body).toEqual(answers.a!.body);
+    // The snapshot sees what a committed write changes.
+    expect(await snapshotTables(t.db)).not.toBe(before);
   });
 
   it('accepts application/scim+json bodies', async () => {
-    const response = await t
-      .http()
-      .post(`/scim/${org.organizationId}/dry-run/Probes`)
-      .set('Authorization', `Bearer ${org.token}`)
-      .set('Content-Type', 'application/scim+json')
-      .send(JSON.stringify({ label: 'scim-json' }));
-    expect(response.status).toBe(201);
-    expect(response.body.label).toBe('scim-json');
+    let response: Response | undefined;
+    await expectNothingCommitted(t, async () => {
+      const requestId = `dry-scim-json-${randomUUID()}`;
+      response = await t
+        .http()
+        .post(`/scim/${org.organizationId}/dry-run/Probes`)
+        .set('Authorization', `Bearer ${org.token}`)
+        .set('Content-Type', 'application/scim+json')
+        .set('X-Request-Id', requestId)
+        .send(JSON.stringify({ label: 'scim-json' }));
+      return [requestId];
+    });
+    expect(response!.status).toBe(201);
+    expect(response!.body.label).toBe('scim-json');
   });
 
   it('rolls back a write whose handler fails afterwards, answering 500 without internals', async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncAuditRecorder } from '../libs/sync-audit/src/sync-audit.recorder.js';
+import { settleAudit } from './support/db-snapshot.js';
+import { waitFor } from './support/eventually.js';
 import { cli, seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 import type { TestDatabase } from './support/test-database.js';
 
@@ -348,18 +350,7 @@ describe('audit API', () => {
           occurredAt: index % 10 === 0 ? shared : new Date(Date.now() - 3_600_000 - index * 7_919),
         })),
       );
-      let inserting = true;
-      const writer = (async () => {
-        // Concurrent traffic: real SCIM requests and rows written meanwhile.
-        while (inserting) {
-          await t
-            .http()
-            .get(`/scim/${org.organizationId}/ServiceProviderConfig`)
-            .set('Authorization', `Bearer ${org.token}`);
-          await seedEvents(t.db, [{ organizationId: org.organizationId }]);
-        }
-      })();
-
+      const newer: string[] = [];
       const seen: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
@@ -371,16 +362,27 @@ describe('audit API', () => {
         seen.push(...ids(response.body));
         cursor = response.body.nextCursor ?? undefined;
         pages += 1;
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        // New rows arrive between every two pages: a real SCIM request's (written after its
+        // response, while the next page is read), one newer than any page, and one at the
+        // timestamp the oldest rows share (placed among them by its id).
+        const scim = await t
+          .http()
+          .get(`/scim/${org.organizationId}/ServiceProviderConfig`)
+          .set('Authorization', `Bearer ${org.token}`);
+        expect(scim.status).toBe(200);
+        newer.push(
+          ...(await seedEvents(t.db, [{ organizationId: org.organizationId, occurredAt: new Date() }])),
+        );
+        await seedEvents(t.db, [{ organizationId: org.organizationId, occurredAt: shared }]);
       } while (cursor);
-      inserting = false;
-      await writer;
       await t.app.get(SyncAuditRecorder).flush();
 
       expect(pages).toBeGreaterThan(13);
       expect(new Set(seen).size).toBe(seen.length);
       const missing = seeded.filter((id) => !seen.includes(id));
       expect(missing).toEqual([]);
+      // Newest first from where the first page began: what arrives above it is not on later pages.
+      expect(newer.filter((id) => seen.includes(id))).toEqual([]);
     });
   });
 
@@ -440,6 +442,18 @@ describe('audit API', () => {
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       return response.body;
     };
+    /** Waits for the organization's `count` audit rows, then for a later marker's: no more can come. */
+    const auditRowsOf = async (organizationId: string, count: number) => {
+      const stored = () =>
+        t.db.query<{ id: string }>('SELECT id FROM sync_audit_events WHERE organization_id = $1', [
+          organizationId,
+        ]);
+      await waitFor(`${count} audit row(s) of organization ${organizationId}`, stored, {
+        until: (rows) => rows.length >= count,
+      });
+      await settleAudit(t);
+      expect(await stored()).toHaveLength(count);
+    };
 
     it('says "never connected" before any request, and while every request fails', async () => {
       const org = await seedOrganization(t.db.url);
@@ -458,8 +472,7 @@ describe('audit API', () => {
         )
         .set('Authorization', 'Bearer wrong');
       await t.http().get(`/scim/${org.organizationId}/Groups`).set('Authorization', 'Bearer wrong');
-      await t.app.get(SyncAuditRecorder).flush();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await auditRowsOf(org.organizationId, 2);
       const refused = await summary(org.organizationId);
       expect(refused).toMatchObject({
         status: 'never connected',
@@ -479,8 +492,7 @@ describe('audit API', () => {
           `/scim/${org.organizationId}/dry-run/Users?filter=${encodeURIComponent(`userName eq "${guid}"`)}`,
         )
         .set('Authorization', `Bearer ${org.token}`);
-      await t.app.get(SyncAuditRecorder).flush();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await auditRowsOf(org.organizationId, 1);
       expect(await summary(org.organizationId)).toMatchObject({
         status: 'dry-run only',
         lastLiveSuccessAt: null,
