@@ -4,6 +4,7 @@ import { SyncAudit1764400000000 } from './1764400000000-sync-audit.js';
 import { ScimGroups1764410000000 } from './1764410000000-scim-groups.js';
 import { Management1764420000000 } from './1764420000000-management.js';
 import { AuditManualChanges1764430000000 } from './1764430000000-audit-manual-changes.js';
+import { ScrubSecrets1764440000000 } from './1764440000000-scrub-secrets.js';
 
 /** In order of application. Add every new migration here (the data source imports classes, not globs). */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ScimGroups1764410000000,
   Management1764420000000,
   AuditManualChanges1764430000000,
+  ScrubSecrets1764440000000,
 ];

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const MAIN = 'dist/apps/connector/src/main.js';
@@ -79,6 +80,108 @@ describe('the built connector as a process', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
   });
+
+  it('keeps no secret a request carries in any table or log line', async () => {
+    const server = await startServer({ DATABASE_URL: db.url, LOG_LEVEL: 'debug' });
+    const org = await cli(
+      db.url,
+      'organizations',
+      'create',
+      '--name',
+      'Secrets',
+      '--sso-identifier',
+      'acme',
+      '--json',
+    );
+    const organizationId = String(org.json().id);
+    const issued = await cli(
+      db.url,
+      'tokens',
+      'issue',
+      '--organization',
+      organizationId,
+      '--role',
+      'DirectorySynchronizer',
+      '--json',
+    );
+    const token = String(issued.json().token);
+    const tenant = `${server.baseUrl}/scim/${organizationId}`;
+    const secret = (n: number) => `Zq${n}xSecretValue${n}Wv`;
+    const jwt = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.${secret(10)}`;
+    const send = async (
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => {
+      const response = await fetch(`${tenant}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json', ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const user = {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'secrets@acme.test',
+      externalId: 'acme:secrets',
+      password: secret(1),
+      passwordProfile: { password: secret(2), forceChangePasswordNextSignIn: true },
+    };
+    const created = await send('POST', '/Users', user);
+    expect(created.status, `${JSON.stringify(created.body)} ${issued.stdout} ${issued.stderr}`).toBe(201);
+    expect(JSON.stringify(created.body)).not.toContain('SecretValue');
+    const id = String(created.body.id);
+    const patch = (operations: unknown[]) =>
+      send('PATCH', `/Users/${id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: operations,
+      });
+    const answers = [
+      await send('PUT', `/Users/${id}`, { ...user, password: secret(3), passwordProfile: undefined }),
+      await patch([{ op: 'replace', path: 'password', value: secret(4) }]),
+      await patch([{ op: 'replace', value: { password: secret(5) } }]),
+      await patch([{ op: 'add', path: 'passwordProfile.password', value: secret(6) }]),
+      await send('GET', `/Users?filter=${encodeURIComponent(`password eq "${secret(7)}"`)}`),
+      await send('GET', `/Users?access_token=${secret(8)}`),
+      await send('POST', '/Users', `{'userName': 'x', 'password': '${secret(9)}'`),
+      await send('GET', `/Users/${id}`, undefined, { 'X-Request-Id': jwt }),
+      await send('POST', '/dry-run/Users', {
+        ...user,
+        userName: 'dry@acme.test',
+        externalId: 'acme:dry',
+        password: secret(11),
+      }),
+    ];
+    // The password filter is refused (password is not filterable), after its row kept the query.
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 400, 200, 400, 200, 201]);
+    for (const answer of answers) expect(JSON.stringify(answer.body)).not.toContain('SecretValue');
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const needles = [...Array.from({ length: 11 }, (_, n) => secret(n + 1)), jwt, token];
+    const tables = await db.query<{ name: string }>(
+      `SELECT quote_ident(table_name) AS name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+    );
+    const found: string[] = [];
+    let auditRows = 0;
+    for (const { name } of tables) {
+      const rows = await db.query<{ row: string }>(`SELECT to_jsonb(t)::text AS row FROM ${name} t`);
+      if (name === 'sync_audit_events') auditRows = rows.length;
+      for (const { row } of rows) {
+        for (const needle of needles) if (row.includes(needle)) found.push(`${name}: ${needle}`);
+      }
+    }
+    // Every request above left its audit row (and so was scanned), and none kept a secret.
+    expect(auditRows).toBeGreaterThanOrEqual(answers.length + 1);
+    const lines = server.output().split('\n');
+    expect(lines.filter((line) => line.includes('"reqId"')).length).toBeGreaterThanOrEqual(answers.length);
+    for (const line of lines) {
+      for (const needle of needles) if (line.includes(needle)) found.push(`log: ${needle} in ${line}`);
+    }
+    expect(found).toEqual([]);
+  }, 60_000);
 
   it('refuses a bad configuration with one message naming the variable and exit code 1', async () => {
     const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', PORT: 'abc' } });

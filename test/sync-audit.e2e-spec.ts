@@ -11,6 +11,7 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
+import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthenticatedToken } from '../libs/auth/src/api-tokens.service.js';
 import { AuthModule } from '../libs/auth/src/auth.module.js';
@@ -20,7 +21,8 @@ import { DryRunInterceptor } from '../libs/scim/src/dry-run.interceptor.js';
 import { SCIM_TENANT_ROUTES } from '../libs/scim/src/scim.routes.js';
 import { ScimError } from '../libs/scim-protocol/src/scim.error.js';
 import { AuditTrail } from '../libs/sync-audit/src/audit.trail.js';
-import { SyncAuditRecorder } from '../libs/sync-audit/src/sync-audit.recorder.js';
+import { expectNothingCommitted, settleAudit } from './support/db-snapshot.js';
+import { waitFor } from './support/eventually.js';
 import { cli, seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 
 interface ProbeBody {
@@ -138,23 +140,22 @@ describe('sync audit: one row per SCIM request', () => {
     await t.close();
   });
 
-  /** The rows of one request (by its X-Request-Id), once every scheduled write is done. */
-  async function rowsOf(requestId: string, expected = 1): Promise<AuditRow[]> {
-    const recorder = t.app.get(SyncAuditRecorder);
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      await recorder.flush();
-      const rows = await t.db.query<AuditRow>('SELECT * FROM sync_audit_events WHERE request_id = $1', [
-        requestId,
-      ]);
-      if (rows.length >= expected || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    // Give a second, duplicate row every chance to show up.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await recorder.flush();
-    return t.db.query<AuditRow>('SELECT * FROM sync_audit_events WHERE request_id = $1', [requestId]);
+  /**
+   * The rows of one request (by its X-Request-Id): waits for the first `expected`, then for the row
+   * of a later marker request, by when any further (duplicate) row of this request would be in too.
+   */
+  async function rowsOf(requestId: string, expected = 1, app: TestApp = t): Promise<AuditRow[]> {
+    const select = () =>
+      app.db.query<AuditRow>('SELECT * FROM sync_audit_events WHERE request_id = $1', [requestId]);
+    await waitFor(`${expected} audit row(s) of request ${requestId}`, select, {
+      until: (rows) => rows.length >= expected,
+    });
+    await settleAudit(app);
+    return select();
   }
+
+  const scimGet = (caller: typeof acme, path: string) =>
+    t.http().get(`/scim/${caller.organizationId}/${path}`).set('Authorization', `Bearer ${caller.token}`);
 
   const probes = async () =>
     (await t.db.query<{ label: string }>('SELECT label FROM audit_probes ORDER BY label')).map(
@@ -329,12 +330,7 @@ describe('sync audit: one row per SCIM request', () => {
         .set('X-Request-Id', requestId)
         .send({ label: 'x'.repeat(4096) });
       expect(response.status).toBe(413);
-      await small.app.get(SyncAuditRecorder).flush();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await small.app.get(SyncAuditRecorder).flush();
-      const rows = await small.db.query<AuditRow>('SELECT * FROM sync_audit_events WHERE request_id = $1', [
-        requestId,
-      ]);
+      const rows = await rowsOf(requestId, 1, small);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ status: 413, outcome: 'failure', organization_id: org.organizationId });
     } finally {
@@ -386,7 +382,7 @@ describe('sync audit: one row per SCIM request', () => {
     expect(await probes()).toContain('Engineers');
   });
 
-  it('records a body PostgreSQL could not store as is (NUL, lone surrogates) instead of losing the row', async () => {
+  it('records a refused body PostgreSQL could not store as is (NUL, lone surrogates) instead of losing the row', async () => {
     const requestId = `nul-${randomUUID()}`;
     const response = await t
       .http()
@@ -395,22 +391,31 @@ describe('sync audit: one row per SCIM request', () => {
       .set('Content-Type', 'application/scim+json')
       .set('X-Request-Id', requestId)
       .send('{"label": "Odd", "note": "a\\u0000b\\ud800c"}');
-    expect(response.status).toBe(201);
-    const [row] = await t.db.query<AuditRow>('SELECT * FROM sync_audit_events WHERE request_id = $1', [
-      requestId,
-    ]);
-    expect(row).toMatchObject({ status: 201, request_body: { label: 'Odd', note: 'a\uFFFDb\uFFFDc' } });
+    // Refused at the boundary, naming the attribute; the audit row keeps what arrived, storably.
+    expect(response.status).toBe(400);
+    expect(response.body.detail).toBe(
+      "attribute 'note' contains the character U+0000, which cannot be stored",
+    );
+    const [row] = await rowsOf(requestId);
+    expect(row).toMatchObject({ status: 400, request_body: { label: 'Odd', note: 'a\uFFFDb\uFFFDc' } });
   });
 
   it('records a dry-run write after its rollback, with the effect that would have happened', async () => {
     const requestId = `dry-create-${randomUUID()}`;
-    const response = await t
-      .http()
-      .post(`/scim/${acme.organizationId}/dry-run/Probes`)
-      .set('Authorization', `Bearer ${acme.token}`)
-      .set('X-Request-Id', requestId)
-      .send({ label: 'Dry Designers', members: ['u-1'] });
-    expect(response.status).toBe(201);
+    // Authenticating writes the token's last use (once a minute, outside the transaction): not now.
+    expect((await scimGet(acme, 'ServiceProviderConfig')).status).toBe(200);
+    let response: Response | undefined;
+    // Every table as it was, and one audit row: this request's.
+    await expectNothingCommitted(t, async () => {
+      response = await t
+        .http()
+        .post(`/scim/${acme.organizationId}/dry-run/Probes`)
+        .set('Authorization', `Bearer ${acme.token}`)
+        .set('X-Request-Id', requestId)
+        .send({ label: 'Dry Designers', members: ['u-1'] });
+      return [requestId];
+    });
+    expect(response!.status).toBe(201);
     expect(await probes()).not.toContain('Dry Designers');
     const rows = await rowsOf(requestId);
     expect(rows).toHaveLength(1);
@@ -420,7 +425,7 @@ describe('sync audit: one row per SCIM request', () => {
       outcome: 'success',
       operation: 'create',
       display_name: 'Dry Designers',
-      resource_id: response.body.id,
+      resource_id: response!.body.id,
       effect: expect.objectContaining({
         changed: { displayName: { before: null, after: 'Dry Designers' } },
         membersAdded: { count: 2, ids: ['u-1', 'u-1'] },
@@ -545,7 +550,7 @@ describe('sync audit: one row per SCIM request', () => {
         .set('X-Request-Id', requestId)
         .timeout(100),
     ).rejects.toThrow(/timeout/i);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Written once the handler (still sleeping when the client gave up) is done: waited for.
     const rows = await rowsOf(requestId);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
@@ -578,9 +583,8 @@ describe('sync audit: one row per SCIM request', () => {
       .http()
       .get(`/scim/${acme.organizationId}/Users`)
       .set('Authorization', `Bearer ${String(support.token)}`);
-    await t.app.get(SyncAuditRecorder).flush();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await t.app.get(SyncAuditRecorder).flush();
+    // Every row of the requests above is in once a later marker request's row is.
+    await settleAudit(t);
 
     const rows = await t.db.query('SELECT * FROM sync_audit_events');
     expect(rows.length).toBeGreaterThan(20);

@@ -5,6 +5,7 @@ import { ScimError } from '../../scim-protocol/src/scim.error.js';
 import { weakEtag } from '../../scim-protocol/src/etag.js';
 import { isUuid } from '../../persistence/src/uuid.js';
 import type { GroupRow, MemberRow } from './groups.repository.js';
+import { withoutSecrets } from '../../scim-protocol/src/secret.attributes.js';
 
 const COLUMN_ATTRIBUTES = ['id', 'schemas', 'meta', 'members', 'displayName', 'externalId', 'description'];
 
@@ -77,7 +78,7 @@ export function toScimGroup(row: GroupRow, tenantUrl: string, members?: readonly
 /** The JSON part of a SCIM group: what has no column, minus what the server owns. */
 export function storedGroupAttributesOf(resource: JsonObject): JsonObject {
   const stored: JsonObject = {};
-  for (const [key, value] of Object.entries(resource)) {
+  for (const [key, value] of Object.entries(withoutSecrets(resource, 'Group'))) {
     if (COLUMN_ATTRIBUTES.some((name) => name.toLowerCase() === key.toLowerCase())) continue;
     if (key === SCHEMA_URN.signpathGroup && isPlainObject(value)) {
       const { isDirectorySynchronized: _ignored, ...rest } = value;

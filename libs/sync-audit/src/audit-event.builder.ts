@@ -6,7 +6,7 @@ import {
   type AuditResourceType,
 } from './audit.trail.js';
 import type { ManualOperation, ManualResourceType } from './audit-sources.js';
-import { storableJson, storableText, storableUnparsedBody } from './audit.redaction.js';
+import { storableJson, storableQuery, storableText, storableUnparsedBody } from './audit.redaction.js';
 import type { RequestAudit, StoredEffect } from './request-audit.state.js';
 
 /**
@@ -222,7 +222,7 @@ export function buildAuditRow(audit: RequestAudit, facts: RequestFacts): AuditEv
     userAgent: storableText(facts.userAgent, TEXT_LIMITS.userAgent),
     method: facts.method.slice(0, 16),
     path: storableText(rawPath, TEXT_LIMITS.path) ?? '',
-    query: rawQuery === undefined || rawQuery === '' ? null : storableText(rawQuery, TEXT_LIMITS.query),
+    query: rawQuery === undefined || rawQuery === '' ? null : storableQuery(rawQuery, TEXT_LIMITS.query),
     dryRun: path.dryRun,
     operation: pick(operation, AUDIT_OPERATIONS),
     resourceType: pick(resourceType, AUDIT_RESOURCE_TYPES),

@@ -68,18 +68,49 @@ export function storableText(text: string | null | undefined, max: number): stri
 }
 
 /**
- * A body that was not valid JSON, as text: secret-named JSON members and secret-looking text
- * masked, cut to the storage limit.
+ * A name followed by `:` or `=` and a value, in text that is not valid JSON: `"password": "x"`,
+ * `'password': 'x'`, `password: x`, `password=x`. The name starts at a token boundary (lookbehind),
+ * so the scan stays linear on hostile text; the value is double-quoted, single-quoted or bare.
+ */
+const LOOSE_MEMBER =
+  /(?<![\w.:$-])(["']?)([\w.:$-]+)\1(\s*[:=]\s*)("(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[^\s,;{}&[\]"']+)/g;
+/** A PATCH operation naming a secret in its `path`, in any quoting: then every `value` is one. */
+const SECRET_PATH = /["']?path["']?\s*[:=]\s*["']?[^"'\s,}]*(?:pass(?:word|wd)|secret|token|credential)/i;
+
+/**
+ * A body that was not valid JSON, as text: secret-named members (in any quoting) and secret-looking
+ * text masked, cut to the storage limit.
  */
 export function storableUnparsedBody(text: string): string {
+  const kept = text.slice(0, MAX_STORED_JSON_CHARS * 2);
+  const secretValues = SECRET_PATH.test(kept);
   const masked = maskSecrets(
-    text
-      .slice(0, MAX_STORED_JSON_CHARS * 2)
-      .replace(/"([^"\\]*)"(\s*:\s*)"(?:[^"\\]|\\.)*"?/g, (member: string, name: string, colon: string) =>
-        SECRET_NAME.test(name) ? `"${name}"${colon}"${REDACTED}"` : member,
-      ),
+    kept.replace(LOOSE_MEMBER, (member: string, quote: string, name: string, separator: string) =>
+      SECRET_NAME.test(name) || (secretValues && name.toLowerCase() === 'value')
+        ? `${quote}${name}${quote}${separator}"${REDACTED}"`
+        : member,
+    ),
   );
   return masked.length > MAX_STORED_JSON_CHARS ? masked.slice(0, MAX_STORED_JSON_CHARS) : masked;
+}
+
+/**
+ * A request's query string as stored: parameters named like a secret (`access_token=`,
+ * `password=`) lose their value, and every other value is decoded and masked like free text (a
+ * `filter=password eq "..."` keeps its shape, not its value). A query with nothing to mask is kept
+ * byte for byte, as received.
+ */
+export function storableQuery(rawQuery: string, max: number): string {
+  const parameters = [...new URLSearchParams(rawQuery)];
+  let changed = false;
+  const kept = parameters.map(([name, value]) => {
+    const safe = SECRET_NAME.test(name) ? REDACTED : maskSecrets(value);
+    const safeName = maskSecrets(name);
+    if (safe !== value || safeName !== name) changed = true;
+    return `${encodeURIComponent(safeName)}=${encodeURIComponent(safe)}`;
+  });
+  const text = changed ? kept.join('&') : maskSecrets(rawQuery);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 class TooLarge extends Error {}
@@ -103,8 +134,13 @@ function writeRedacted(value: unknown, limit: number, out: { parts: string[]; le
   const write = (node: unknown, depth: number): void => {
     if (node === null || node === undefined) return emit('null');
     // A string longer than what is left cannot fit anyway: mask only what can be kept.
-    if (typeof node === 'string')
-      return emit(JSON.stringify(maskSecrets(node.slice(0, limit - out.length + 1))));
+    if (typeof node === 'string') {
+      const room = limit - out.length + 1;
+      emit(JSON.stringify(maskSecrets(node.slice(0, room))));
+      // Cut before masking: even if masking shrank it below the limit, the value is not whole.
+      if (node.length > room) throw new TooLarge();
+      return;
+    }
     if (typeof node === 'number') return emit(Number.isFinite(node) ? String(node) : 'null');
     if (typeof node === 'boolean') return emit(node ? 'true' : 'false');
     if (typeof node === 'bigint') return emit(JSON.stringify(node.toString()));

@@ -1,6 +1,7 @@
 import type { FilterColumnMap } from '../../scim-protocol/src/filter.sql.js';
 import { isPlainObject, type JsonObject } from '../../scim-protocol/src/json.util.js';
 import { SCHEMA_URN } from '../../scim-protocol/src/schemas.definition.js';
+import { withoutSecrets } from '../../scim-protocol/src/secret.attributes.js';
 import { ScimError } from '../../scim-protocol/src/scim.error.js';
 import { weakEtag } from '../../scim-protocol/src/etag.js';
 import { scimRoles } from '../../roles/src/role-assignment.js';
@@ -112,10 +113,13 @@ export function toScimUser(row: UserRow, location: string): JsonObject {
   };
 }
 
-/** The JSON part of a SCIM user: every attribute without a column, minus what the server owns. */
+/**
+ * The JSON part of a SCIM user: every attribute without a column, minus what the server owns and
+ * minus every secret (a password is never stored: users sign in through SSO).
+ */
 export function storedAttributesOf(resource: JsonObject): JsonObject {
   const stored: JsonObject = {};
-  for (const [key, value] of Object.entries(resource)) {
+  for (const [key, value] of Object.entries(withoutSecrets(resource, 'User'))) {
     if (COLUMN_ATTRIBUTES.some((name) => name.toLowerCase() === key.toLowerCase())) continue;
     if (key === SCHEMA_URN.signpathUser && isPlainObject(value)) {
       // isDirectorySynchronized is the server's own fact: SCIM writes make it true.
