@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNothingCommitted } from './support/db-snapshot.js';
+import { requestTagger } from './support/request-ids.js';
 import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 import {
   ENTERPRISE_SCHEMA,
@@ -517,34 +519,38 @@ describe('SCIM /Users as Entra provisions them', () => {
   describe('dry-run', () => {
     it('answers every write exactly as the real call would, and commits nothing', async () => {
       const dry = scimClient(t, org.organizationId, org.token, true);
-      const before = await t.db.query('SELECT * FROM users ORDER BY id');
-      const body = unique();
-      const created = await dry.post('/Users', body);
-      expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ userName: body.userName, meta: { version: 'W/"1"' } });
-      expect(created.body.meta.location).toContain(`/scim/${org.organizationId}/dry-run/Users/`);
-
       const existing = await create();
-      const snapshot = await t.db.query('SELECT * FROM users ORDER BY id');
-      const patched = await dry.patchOps(`/Users/${existing.id}`, [
-        { op: 'Replace', path: 'active', value: 'False' },
-      ]);
-      expect(patched.status).toBe(200);
-      expect(patched.body.active).toBe(false);
-      const conflict = await dry.post('/Users', unique({ userName: existing.userName }));
-      expect(conflict.status).toBe(409);
-      const twoRoles = await dry.patchOps(`/Users/${existing.id}`, [
-        {
-          op: 'Add',
-          path: 'roles',
-          value: [patchRoleEntry('GlobalReader'), patchRoleEntry('GlobalAdministrator')],
-        },
-      ]);
-      expect(twoRoles.status).toBe(400);
-      expect((await dry.delete(`/Users/${existing.id}`)).status).toBe(204);
-      expect((await dry.get(`/Users/${existing.id}`)).body.active).toBe(true);
-      expect(await t.db.query('SELECT * FROM users ORDER BY id')).toEqual(snapshot);
-      expect(before.length + 1).toBe(snapshot.length);
+      const body = unique();
+      // Every table but the audit byte-identical, and exactly one audit row per dry-run request.
+      await expectNothingCommitted(t, async () => {
+        const tag = requestTagger();
+        const created = await tag(dry.post('/Users', body));
+        expect(created.status).toBe(201);
+        expect(created.body).toMatchObject({ userName: body.userName, meta: { version: 'W/"1"' } });
+        expect(created.body.meta.location).toContain(`/scim/${org.organizationId}/dry-run/Users/`);
+        const patched = await tag(
+          dry.patchOps(`/Users/${existing.id}`, [{ op: 'Replace', path: 'active', value: 'False' }]),
+        );
+        expect(patched.status).toBe(200);
+        expect(patched.body.active).toBe(false);
+        const replaced = await tag(dry.put(`/Users/${existing.id}`, unique({ userName: 'put@acme.test' })));
+        expect(replaced.status).toBe(200);
+        const conflict = await tag(dry.post('/Users', unique({ userName: existing.userName })));
+        expect(conflict.status).toBe(409);
+        const twoRoles = await tag(
+          dry.patchOps(`/Users/${existing.id}`, [
+            {
+              op: 'Add',
+              path: 'roles',
+              value: [patchRoleEntry('GlobalReader'), patchRoleEntry('GlobalAdministrator')],
+            },
+          ]),
+        );
+        expect(twoRoles.status).toBe(400);
+        expect((await tag(dry.delete(`/Users/${existing.id}`))).status).toBe(204);
+        expect((await tag(dry.get(`/Users/${existing.id}`))).body.active).toBe(true);
+        return tag.ids;
+      });
     });
   });
 });
