@@ -686,6 +686,25 @@ describe('SCIM /Users domain rules', () => {
       ).toEqual([{ id }]);
     });
 
+    it('revives a record that had no externalId for a POST with one and the same userName (rule 4)', async () => {
+      const n = next();
+      const body = entraUserBody({ userName: `linked-${n}@acme.test` });
+      delete body.externalId;
+      const id = await deletedRecord(body);
+      const response = await scim.post(
+        '/Users',
+        entraUserBody({ userName: `Linked-${n}@acme.test`, externalId: `acme:linked-${n}` }),
+      );
+      expectStatus(response, 201);
+      expect(response.body).toMatchObject({ id, externalId: `acme:linked-${n}`, active: true });
+      expect(
+        await t.db.query('SELECT id FROM users WHERE organization_id = $1 AND lower(user_name) = $2', [
+          organizationId,
+          `linked-${n}@acme.test`,
+        ]),
+      ).toEqual([{ id }]);
+    });
+
     it('does not revive a record whose userName matches but whose externalId is another identity: 409, record untouched', async () => {
       // Another directory object (another person) with a reused userName must not inherit the deleted
       // person's record, signing history and audit trail. The userName index (deleted rows included)

@@ -93,7 +93,12 @@ export class UsersRepository {
     return this.sql.one<UserRow>(
       `SELECT ${COLUMNS} FROM users u
         WHERE u.organization_id = $1 AND u.kind = 'interactive' AND u.scim_deleted_at IS NOT NULL
-          AND (CASE WHEN $2::text IS NULL THEN lower(u.user_name) = lower($3) ELSE u.external_id = $2 END)
+          AND (CASE WHEN $2::text IS NULL THEN lower(u.user_name) = lower($3)
+                    -- By externalId, then by userName among records that had no identity: a record
+                    -- of another identity is never handed to this one (its signing history is theirs).
+                    ELSE u.external_id = $2 OR (u.external_id IS NULL AND lower(u.user_name) = lower($3)) END)
+        ORDER BY u.external_id IS NOT DISTINCT FROM $2 DESC
+        LIMIT 1
         FOR UPDATE`,
       [organizationId, externalId, userName],
     );
