@@ -20,6 +20,7 @@ import { parseFilter } from '../libs/scim-protocol/src/filter.parser.js';
 import { compileFilterToSql } from '../libs/scim-protocol/src/filter.sql.js';
 import type { JsonObject } from '../libs/scim-protocol/src/json.util.js';
 import { normalizeResource } from '../libs/scim-protocol/src/patch.values.js';
+import { normalizeUserName } from '../libs/users/src/user-name.js';
 import { SCHEMA_URN } from '../libs/scim-protocol/src/schemas.definition.js';
 import { ScimError } from '../libs/scim-protocol/src/scim.error.js';
 import { storedAttributesOf, toScimUser, USER_FILTER_COLUMNS } from '../libs/users/src/scim-user.mapper.js';
@@ -183,7 +184,7 @@ function userBodyArbitrary(index: number): fc.Arbitrary<UserSeed> {
 /** ScimUsersService.stateOf, which is private: what a POST of `body` stores. */
 function stateOf(body: JsonObject): ScimUserState {
   const resource = normalizeResource('User', body);
-  const userName = resource.userName as string;
+  const userName = normalizeUserName(resource.userName as string);
   const displayName =
     typeof resource.displayName === 'string' && resource.displayName.trim() ? resource.displayName : userName;
   const roles = rolesOfEntries(Array.isArray(resource.roles) ? (resource.roles as unknown[]) : []);

@@ -636,6 +636,45 @@ describe('SCIM /Users domain rules', () => {
     });
   });
 
+  describe('userName normalization: fullwidth, NFC and surrounding blanks name the same user', () => {
+    it('stores the normalized form, refuses variants as duplicates, and finds the user by any variant', async () => {
+      const n = next();
+      const nfc = `ren\u00e9-${n}@acme.test`;
+      const created = await scim.post(
+        '/Users',
+        entraUserBody({
+          userName: ` re\u0301n\u00e9-${n}@acme.test `.replace('re\u0301n\u00e9', 'ren\u00e9'),
+          externalId: `acme:norm-${n}`,
+        }),
+      );
+      expectStatus(created, 201);
+      expect(created.body.userName).toBe(nfc);
+      const variants = [
+        `rene\u0301-${n}@acme.test`, // NFD
+        `${nfc}  `, // trailing blanks
+        `ｒｅｎ\u00e9-${n}@ａｃｍｅ.test`, // fullwidth
+      ];
+      for (const [index, userName] of variants.entries()) {
+        const duplicate = await scim.post(
+          '/Users',
+          entraUserBody({ userName, externalId: `acme:norm-${n}-${index}` }),
+        );
+        expectStatus(duplicate, 409);
+        expect(duplicate.body.scimType).toBe('uniqueness');
+        const found = await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
+        expectStatus(found, 200);
+        expect(found.body.Resources.map((user: { id: string }) => user.id)).toEqual([created.body.id]);
+        const manual = await management.post('/users', { userName });
+        expectStatus(manual, 409);
+      }
+      const rows = await t.db.query(
+        'SELECT user_name FROM users WHERE organization_id = $1 AND user_name LIKE $2',
+        [organizationId, `%-${n}@%`],
+      );
+      expect(rows).toEqual([{ user_name: nfc }]);
+    });
+  });
+
   describe('revival: which SCIM-deleted record a POST brings back', () => {
     const deletedRecord = async (body: Record<string, unknown>) => {
       const created = await scim.post('/Users', body);

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { normalizeUserName } from '../../users/src/user-name.js';
 import {
   IsBoolean,
   IsEmail,
@@ -43,6 +44,10 @@ export class ListUsersQueryDto extends NamedPageQueryDto {
   kind?: UserKind;
 }
 
+/** userNames are stored normalized (fullwidth folded, NFC, trimmed), as SCIM stores them. */
+const normalizedUserName = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? normalizeUserName(value) : value;
+
 export class CreateUserDto {
   @ApiPropertyOptional({
     enum: USER_KINDS,
@@ -57,7 +62,7 @@ export class CreateUserDto {
     description: 'Unique in the organization, case-insensitively.',
     example: 'jane@acme.example',
   })
-  @Transform(trimmed)
+  @Transform(normalizedUserName)
   @IsString()
   @MinLength(1)
   @MaxLength(256)
@@ -101,7 +106,7 @@ export class CreateUserDto {
 export class UpdateUserDto {
   @ApiPropertyOptional()
   @PresentNotNull()
-  @Transform(trimmed)
+  @Transform(normalizedUserName)
   @IsString()
   @MinLength(1)
   @MaxLength(256)

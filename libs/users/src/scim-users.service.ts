@@ -20,6 +20,10 @@ import { normalizeResource } from '../../scim-protocol/src/patch.values.js';
 import { project } from '../../scim-protocol/src/projection.js';
 import { matchesValueFilter } from '../../scim-protocol/src/filter.evaluate.js';
 import { ScimError } from '../../scim-protocol/src/scim.error.js';
+import type { AttributePath } from '../../scim-protocol/src/filter.ast.js';
+import { mapFilterValues } from '../../scim-protocol/src/filter.transform.js';
+import { SCHEMA_URN } from '../../scim-protocol/src/schemas.definition.js';
+import { normalizeUserName } from './user-name.js';
 import { AuditTrail } from '../../sync-audit/src/audit.trail.js';
 import {
   roleSetOf,
@@ -64,8 +68,12 @@ export class ScimUsersService {
     return this.query(call.tenant, parseSearchRequest(body, this.listOptions()));
   }
 
-  private async query(tenant: ScimTenant, query: ListQuery): Promise<ListResponse<JsonObject>> {
+  private async query(tenant: ScimTenant, asked: ListQuery): Promise<ListResponse<JsonObject>> {
     this.audit.describe({ operation: 'query', resourceType: 'User' });
+    // userNames are stored normalized; a filter naming one in another form must still find it.
+    const query = asked.filter
+      ? { ...asked, filter: mapFilterValues(asked.filter, isUserNamePath, normalizeUserName) }
+      : asked;
     const page = sqlListPage(query, {
       resourceType: 'User',
       columns: USER_FILTER_COLUMNS,
@@ -214,8 +222,8 @@ export class ScimUsersService {
    * role operations; POST and PUT take the resource's `roles`.
    */
   private stateOf(resource: JsonObject, roles?: ProvisionableGlobalRole[]): ScimUserState {
-    const userName = resource.userName;
-    if (typeof userName !== 'string' || userName.trim() === '') {
+    const userName = typeof resource.userName === 'string' ? normalizeUserName(resource.userName) : '';
+    if (userName === '') {
       throw ScimError.invalidValue("attribute 'userName' is required and must be a non-empty string");
     }
     const externalId = resource.externalId ?? null;
@@ -263,6 +271,14 @@ export class ScimUsersService {
       throw ScimError.uniqueness(`a user with ${attribute} "${value}" already exists in this organization`);
     }
   }
+}
+
+function isUserNamePath(path: AttributePath): boolean {
+  return (
+    path.name.toLowerCase() === 'username' &&
+    path.subAttr === undefined &&
+    (path.uri === undefined || path.uri === SCHEMA_URN.coreUser)
+  );
 }
 
 function isActiveOperation(operation: PatchOperation): boolean {
