@@ -60,6 +60,8 @@ export interface HttpLoad {
   measurePostgres: boolean;
   /** Resets the server's peak RSS before the run and reads it after. */
   serverPeak?: ServerPeak;
+  /** Requests per second over all connections (paced, like a client with a steady rate); unset: flat out. */
+  overallRate?: number;
 }
 
 export interface ServerPeak {
@@ -85,6 +87,7 @@ export async function runHttpLoad(load: HttpLoad): Promise<Measurement> {
         connections: load.connections,
         duration: load.durationSec,
         timeout: 60,
+        ...(load.overallRate === undefined ? {} : { overallRate: load.overallRate }),
         setupClient: (client) => client.setRequests(load.requestsFor(connection++)),
       },
       (error: unknown, outcome: autocannon.Result) => (error ? reject(toError(error)) : resolve(outcome)),

@@ -66,6 +66,9 @@ function machineInfo(database: BenchDatabase) {
   };
 }
 
+/** The per-organization limits switched off (docs/limits.md). */
+const UNLIMITED = { SCIM_ORG_CONCURRENCY: '0', SCIM_ORG_RATE_PER_SECOND: '0' };
+
 interface Context {
   options: BenchOptions;
   database: BenchDatabase;
@@ -774,6 +777,240 @@ async function runScenarios(context: Context): Promise<void> {
     });
   }
 
+  // --- Scenario 11: per-organization fairness (docs/limits.md) --------------------------------------
+  if (has(options, 'fairness')) {
+    await scenario(context, '11 fairness', async () => {
+      const flooder = tenants[1];
+      if (!flooder) throw new Error('needs a second organization');
+      // A connector with the default limits, on the same database (the main one runs without).
+      const limited = await ConnectorProcess.start({ databaseUrl: context.database.url });
+      try {
+        // The quiet organization syncs as one Entra job does: a few connections, filtered GETs, at
+        // a steady rate (Entra's gallery checklist asks for 25 requests/s per tenant).
+        const quietConnections = 4;
+        const quietRate = 40;
+        const quietRequests = () => [
+          {
+            method: 'GET' as const,
+            headers: authHeaders(main.token),
+            setupRequest: (request: autocannon.Request) => {
+              request.path = scimPath(
+                main,
+                `/Users?${eqFilter('userName', seededUserName(1 + random(users)))}`,
+              );
+              return request;
+            },
+          },
+        ];
+        const load = (
+          requestsFor: () => autocannon.Request[],
+          connections: number,
+          expectStatus: readonly number[],
+          seconds: number,
+          overallRate?: number,
+        ) =>
+          runHttpLoad({
+            baseUrl: limited.baseUrl,
+            connections,
+            durationSec: seconds,
+            requestsFor,
+            expectStatus,
+            serverCpuMs: () => limited.cpuMs(),
+            measurePostgres: false,
+            overallRate,
+          });
+        const quiet = (seconds: number) => load(quietRequests, quietConnections, [200], seconds, quietRate);
+        if (options.warmupSec > 0) await quiet(options.warmupSec);
+        const alone = await quiet(options.durationSec);
+        addRow(context, {
+          id: 'fairness-alone',
+          label: `11 quiet organization alone (${quietConnections} connections, ${quietRate} req/s)`,
+          kind: 'scenario',
+          measurement: alone,
+        });
+        const floods = [
+          ['valid', 'a valid token', flooder.token, [200, 429]],
+          ['wrong-token', 'a wrong token', `sct_000000000000_${'A'.repeat(43)}`, [401, 429]],
+        ] as const;
+        for (const [id, description, token, statuses] of floods) {
+          const flood = () => [
+            {
+              method: 'GET' as const,
+              path: scimPath(flooder, '/ServiceProviderConfig'),
+              headers: authHeaders(token),
+            },
+          ];
+          const [underFlood, flooding] = await Promise.all([
+            quiet(options.durationSec),
+            load(flood, 64, statuses, options.durationSec),
+          ]);
+          const ratio = underFlood.latency.p99 / alone.latency.p99;
+          addRow(context, {
+            id: `fairness-${id}`,
+            label: `11 quiet organization while another floods with ${description} (64 connections)`,
+            kind: 'scenario',
+            measurement: underFlood,
+          });
+          addRow(context, {
+            id: `fairness-${id}-flood`,
+            label: `11 the flood with ${description}: ${JSON.stringify(flooding.statuses)}`,
+            kind: 'scenario',
+            measurement: flooding,
+          });
+          context.targets.push({
+            name: `11 quiet organization's p99 while another floods with ${description}`,
+            target: '≤ 2.00x its p99 alone',
+            value: `${ratio.toFixed(2)}x (p99 ${underFlood.latency.p99.toFixed(2)} ms vs ${alone.latency.p99.toFixed(2)} ms alone)`,
+            met: ratio <= 2,
+          });
+        }
+      } finally {
+        await limited.stop();
+      }
+    });
+  }
+
+  // --- Scenario 12: heavy reads (a large group's members) under a flood (docs/limits.md) ------------
+  if (has(options, 'heavy-reads')) {
+    await scenario(context, '12 heavy-reads', async () => {
+      const other = tenants[1];
+      if (!other) throw new Error('needs a second organization');
+      const members = Math.min(sizes.heavyGroupMembers, users);
+      const group = await createGroup(db, main.organizationId, 'Bench heavy group');
+      await addSeededMembers(db, main.organizationId, group, members);
+      // A connector of its own, as production runs it (every limit at its default): the flood meets
+      // the per-organization request limits (429) and, behind them, the heavy-read limits (503).
+      const flooded = await ConnectorProcess.start({ databaseUrl: context.database.url });
+      try {
+        const load = (
+          requestsFor: () => autocannon.Request[],
+          connections: number,
+          expectStatus: readonly number[],
+          seconds: number,
+          overallRate?: number,
+          serverPeak?: ServerPeak,
+        ) =>
+          runHttpLoad({
+            baseUrl: flooded.baseUrl,
+            connections,
+            durationSec: seconds,
+            requestsFor,
+            expectStatus,
+            serverCpuMs: () => flooded.cpuMs(),
+            measurePostgres: false,
+            overallRate,
+            serverPeak,
+          });
+        const health = (seconds: number) =>
+          load(() => [{ method: 'GET' as const, path: '/health/live' }], 2, [200], seconds, 20);
+        const otherUsers = (seconds: number) =>
+          load(
+            () => [
+              {
+                method: 'GET' as const,
+                headers: authHeaders(other.token),
+                setupRequest: (request: autocannon.Request) => {
+                  request.path = scimPath(
+                    other,
+                    `/Users?${eqFilter('userName', seededUserName(1 + random(users)))}`,
+                  );
+                  return request;
+                },
+              },
+            ],
+            4,
+            [200],
+            seconds,
+            40,
+          );
+        const readGroup = () => [
+          {
+            method: 'GET' as const,
+            path: scimPath(main, `/Groups/${group}`),
+            headers: authHeaders(main.token),
+          },
+        ];
+        const listWithMembers = () => [
+          {
+            method: 'GET' as const,
+            path: scimPath(main, '/Groups?count=1000'),
+            headers: authHeaders(main.token),
+          },
+        ];
+        const check = await fetch(`${flooded.baseUrl}${scimPath(main, `/Groups/${group}`)}`, {
+          headers: authHeaders(main.token),
+        });
+        const body = (await check.json()) as { members?: unknown[] };
+        if (check.status !== 200 || body.members?.length !== members) {
+          throw new Error(`GET /Groups/{id} answered ${check.status} with ${body.members?.length} members`);
+        }
+        if (options.warmupSec > 0)
+          await Promise.all([health(options.warmupSec), otherUsers(options.warmupSec)]);
+        const [healthAlone, usersAlone] = await Promise.all([
+          health(options.durationSec),
+          otherUsers(options.durationSec),
+        ]);
+        const peak = serverPeak(flooded);
+        const [healthFlood, usersFlood, reads, lists] = await Promise.all([
+          health(options.durationSec),
+          otherUsers(options.durationSec),
+          load(readGroup, 200, [200, 429, 503], options.durationSec, undefined, peak),
+          load(listWithMembers, 20, [400, 429, 503], options.durationSec),
+        ]);
+        const rows: [string, string, Measurement][] = [
+          ['heavy-health-alone', '12 GET /health/live alone (2 connections, 20 req/s)', healthAlone],
+          [
+            'heavy-users-alone',
+            "12 another organization's GET /Users alone (4 connections, 40 req/s)",
+            usersAlone,
+          ],
+          ['heavy-health', '12 GET /health/live during the flood', healthFlood],
+          ['heavy-users', "12 another organization's GET /Users during the flood", usersFlood],
+          [
+            'heavy-reads',
+            `12 flood: GET /Groups/{id} of ${members.toLocaleString('en')} members (200 connections) ${JSON.stringify(reads.statuses)}`,
+            reads,
+          ],
+          [
+            'heavy-lists',
+            `12 flood: GET /Groups?count=1000 with members (20 connections) ${JSON.stringify(lists.statuses)}`,
+            lists,
+          ],
+        ];
+        for (const [id, label, measurement] of rows)
+          addRow(context, { id, label, kind: 'scenario', measurement });
+        const peakRss = reads.serverPeakRssMb ?? flooded.peakRssMb();
+        context.extras.heavyReads = { members, peakRssMb: peakRss, alive: flooded.errorLogLines };
+        context.targets.push(
+          {
+            name: '12 connector peak RSS during the heavy-read flood (--max-old-space-size=256)',
+            target: '< 300 MB',
+            value: `${peakRss.toFixed(0)} MB`,
+            met: peakRss < 300,
+          },
+          {
+            name: '12 GET /health/live p99 during the flood',
+            target: '< 1000 ms',
+            value: `${healthFlood.latency.p99.toFixed(1)} ms (${(healthFlood.latency.p99 / healthAlone.latency.p99).toFixed(2)}x its p99 alone, ${healthAlone.latency.p99.toFixed(1)} ms)`,
+            met: healthFlood.latency.p99 < 1000,
+          },
+          {
+            name: "12 another organization's GET /Users p99 during the flood",
+            target: '< 1000 ms',
+            value: `${usersFlood.latency.p99.toFixed(1)} ms (${(usersFlood.latency.p99 / usersAlone.latency.p99).toFixed(2)}x its p99 alone, ${usersAlone.latency.p99.toFixed(1)} ms)`,
+            met: usersFlood.latency.p99 < 1000,
+          },
+        );
+        if ((reads.statuses['200'] ?? 0) === 0)
+          context.failures.push('12 heavy-reads: no group read succeeded');
+      } finally {
+        const code = await flooded.stop();
+        if (code !== 0 && code !== null)
+          context.failures.push(`12 heavy-reads: the connector exited with ${code}`);
+      }
+    });
+  }
+
   // Scenario 1 and 2 targets, from the rows above.
   const byId = (id: string) => context.rows.find((row) => row.id === id);
   if (byId('users-get')?.measurement)
@@ -886,7 +1123,10 @@ async function main(): Promise<number> {
   try {
     // The server applies the migrations on start, as production does (MIGRATE_ON_START).
     if (profileDir) await mkdir(profileDir, { recursive: true });
-    server = await ConnectorProcess.start({ databaseUrl: database.url, profileDir });
+    // Scenarios 1-8 load one organization flat out at 32 connections, which the per-organization
+    // limits exist to refuse: they measure the connector with those limits off. Scenario 11
+    // measures the limits, in a connector of its own with the defaults.
+    server = await ConnectorProcess.start({ databaseUrl: database.url, profileDir, env: UNLIMITED });
     log(`connector started (pid ${server.pid}) at ${server.baseUrl}; migrations applied`);
     // The support token through the operator CLI, while the data is seeded.
     const support = has(options, 'audit')

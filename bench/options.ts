@@ -16,15 +16,20 @@ export const SCENARIOS = {
   audit: '8. audit API: filtered list and organization summary',
   readiness: '9. GET /health/ready with the database up, refusing connections, and hung (second connector)',
   redaction: '10. audit redaction of hostile request bodies, against ordinary text and 4x the size',
+  fairness:
+    "11. one organization floods at 64 connections (valid token; wrong token) while another syncs: the quiet one's p99 against its p99 alone",
+  'heavy-reads':
+    "12. 200 connections reading a 50,000-member group and 20 listing groups with members: peak RSS, /health/live and another organization's GET /Users p99",
 } as const;
 
 export type ScenarioId = keyof typeof SCENARIOS;
 
 /**
  * Left out of --quick unless named: scenario 9 starts a second connector and waits out the
- * readiness deadline, seconds a quick run does not spend.
+ * readiness deadline, and scenario 12 starts one and floods it with large responses: seconds a
+ * quick run does not spend.
  */
-const NOT_QUICK: readonly ScenarioId[] = ['readiness'];
+const NOT_QUICK: readonly ScenarioId[] = ['readiness', 'heavy-reads'];
 
 const ALIASES: Record<string, ScenarioId[]> = {
   '1': ['users-get', 'users-get-orgs'],
@@ -37,6 +42,8 @@ const ALIASES: Record<string, ScenarioId[]> = {
   '8': ['audit'],
   '9': ['readiness'],
   '10': ['redaction'],
+  '11': ['fairness'],
+  '12': ['heavy-reads'],
   users: ['users-get', 'users-get-orgs', 'users-post', 'users-patch'],
   'dry-run': ['dry-run-post'],
 };
@@ -65,6 +72,8 @@ export interface Sizes {
   readinessSamples: { up: number; refused: number; hung: number };
   /** Timed passes of scenario 10 (each about 0.3 s on 2 cores). */
   redactionRepetitions: number;
+  /** Members of scenario 12's group (taken from the main organization's users). */
+  heavyGroupMembers: number;
 }
 
 export interface BenchOptions {
@@ -94,6 +103,7 @@ const FULL: Sizes = {
   auditRows: 1_000_000,
   readinessSamples: { up: 200, refused: 200, hung: 5 },
   redactionRepetitions: 15,
+  heavyGroupMembers: 50_000,
 };
 
 const QUICK: Sizes = {
@@ -111,6 +121,7 @@ const QUICK: Sizes = {
   auditRows: 50_000,
   readinessSamples: { up: 20, refused: 20, hung: 1 },
   redactionRepetitions: 3,
+  heavyGroupMembers: 1_000,
 };
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--only <scenario,...>] [<scenario> ...] [options]
@@ -126,8 +137,8 @@ ${Object.entries(SCENARIOS)
   Also: 1..10 (scenario numbers), users, dry-run.
 
 Options:
-  --quick              every scenario but 9 for a few seconds on small data (what CI runs;
-                       name 9 to include it)
+  --quick              every scenario but 9 and 12 for a few seconds on small data (what CI
+                       runs; name them to include them)
   --only <list>        comma-separated scenarios (same as bare arguments)
   --duration <s>       seconds per measured run (default 15, quick 1; autocannon counts whole seconds)
   --warmup <s>         seconds of warm-up before each measured run (default 3, quick 1)

@@ -32,6 +32,8 @@ export interface ServerStartOptions {
   databaseUrl: string;
   /** When set, the server runs with --cpu-prof and writes its profile here on exit. */
   profileDir?: string;
+  /** More environment (e.g. the limits of docs/limits.md). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -66,6 +68,7 @@ export class ConnectorProcess {
       LOG_LEVEL: 'warn',
       BOOTSTRAP_DEMO_ORGANIZATION: 'false',
       MIGRATE_ON_START: 'true',
+      ...options.env,
     };
     // Node 20 refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line.
     const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];

@@ -5,6 +5,8 @@ import { ScimGroups1764410000000 } from './1764410000000-scim-groups.js';
 import { Management1764420000000 } from './1764420000000-management.js';
 import { AuditManualChanges1764430000000 } from './1764430000000-audit-manual-changes.js';
 import { ScrubSecrets1764440000000 } from './1764440000000-scrub-secrets.js';
+import { AuditAggregatedRows1764450000000 } from './1764450000000-audit-aggregated-rows.js';
+import { NormalizeUserNames1764460000000 } from './1764460000000-normalize-user-names.js';
 
 /** In order of application. Add every new migration here (the data source imports classes, not globs). */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   Management1764420000000,
   AuditManualChanges1764430000000,
   ScrubSecrets1764440000000,
+  AuditAggregatedRows1764450000000,
+  NormalizeUserNames1764460000000,
 ];

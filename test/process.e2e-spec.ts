@@ -1,9 +1,11 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './support/eventually.js';
 import { cli } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -182,6 +184,78 @@ describe('the built connector as a process', () => {
     }
     expect(found).toEqual([]);
   }, 60_000);
+
+  it('drains on SIGTERM under keep-alive load without resetting a request (5 runs)', async () => {
+    const org = await cli(
+      db.url,
+      'organizations',
+      'create',
+      '--name',
+      'Drain',
+      '--sso-identifier',
+      'drain',
+      '--json',
+    );
+    const organizationId = String(org.json().id);
+    const issued = await cli(
+      db.url,
+      'tokens',
+      'issue',
+      '--organization',
+      organizationId,
+      '--role',
+      'DirectorySynchronizer',
+      '--json',
+    );
+    const token = String(issued.json().token);
+    for (let run = 0; run < 5; run += 1) {
+      const server = await startServer({ DATABASE_URL: db.url, BOOTSTRAP_DEMO_ORGANIZATION: 'false' });
+      const { hostname, port } = new URL(server.baseUrl);
+      const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+      const outcomes = { answered: 0, refused: 0, resets: [] as string[] };
+      let signalled = false;
+      let closing = false;
+      const once = () =>
+        new Promise<'again' | 'stop'>((resolve) => {
+          const request = httpRequest(
+            {
+              agent,
+              hostname,
+              port,
+              path: `/scim/${organizationId}/ServiceProviderConfig`,
+              headers: { Authorization: `Bearer ${token}` },
+            },
+            (response) => {
+              response.resume();
+              response.on('end', () => {
+                outcomes.answered += 1;
+                if (response.headers.connection === 'close') closing = true;
+                resolve(closing ? 'stop' : 'again');
+              });
+            },
+          );
+          request.on('error', (error: NodeJS.ErrnoException) => {
+            // A new connection after the listener closed is refused: that is a clean "go away".
+            if (error.code === 'ECONNREFUSED' && signalled) outcomes.refused += 1;
+            else outcomes.resets.push(`${error.code ?? ''} ${error.message}`);
+            resolve('stop');
+          });
+          request.end();
+        });
+      const loops = Array.from({ length: 8 }, async () => {
+        while ((await once()) === 'again');
+      });
+      // Signal once load is flowing on every socket; requests keep arriving while it drains.
+      await waitFor('keep-alive load', () => outcomes.answered, { until: (n) => n >= 50 });
+      signalled = true;
+      server.child.kill('SIGTERM');
+      await Promise.all(loops);
+      agent.destroy();
+      expect(outcomes.resets, `run ${run}`).toEqual([]);
+      expect(await server.exited, `run ${run}: ${server.output()}`).toBe(0);
+      expect(closing, `run ${run}: answers after SIGTERM say Connection: close`).toBe(true);
+    }
+  }, 120_000);
 
   it('refuses a bad configuration with one message naming the variable and exit code 1', async () => {
     const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', PORT: 'abc' } });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScrubSecrets1764440000000 } from '../migrations/1764440000000-scrub-secrets.js';
+import { NormalizeUserNames1764460000000 } from '../migrations/1764460000000-normalize-user-names.js';
 import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 
-describe('the migration that scrubs stored secrets', () => {
+describe('data migrations', () => {
   let t: TestApp;
   let organizationId: string;
 
@@ -61,5 +62,38 @@ describe('the migration that scrubs stored secrets', () => {
       "SELECT scim_attributes AS attributes FROM groups WHERE display_name = 'Old group'",
     );
     expect(group!.attributes).toEqual({ note: 'kept' });
+  });
+
+  it('normalizes stored userNames, leaving a name whose normal form another user holds', async () => {
+    const names = [
+      'Ｎｏｒｍ１@acme.test',
+      'norm2\u0065\u0301@acme.test',
+      ' norm3@acme.test ',
+      'norm4@acme.test',
+      'ｎｏｒｍ４@acme.test',
+    ];
+    const ids: Record<string, string> = {};
+    for (const name of names) {
+      const [row] = await t.db.query<{ id: string }>(
+        `INSERT INTO users (organization_id, kind, user_name) VALUES ($1, 'interactive', $2) RETURNING id`,
+        [organizationId, name],
+      );
+      ids[name] = row!.id;
+    }
+    const runner = t.dataSource.createQueryRunner();
+    try {
+      await new NormalizeUserNames1764460000000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const nameOf = async (name: string) =>
+      (await t.db.query<{ user_name: string }>('SELECT user_name FROM users WHERE id = $1', [ids[name]]))[0]!
+        .user_name;
+    expect(await nameOf(names[0]!)).toBe('Norm1@acme.test');
+    expect(await nameOf(names[1]!)).toBe('norm2\u00e9@acme.test');
+    expect(await nameOf(names[2]!)).toBe('norm3@acme.test');
+    expect(await nameOf(names[3]!)).toBe('norm4@acme.test');
+    // Its normal form is taken: kept as it was, for an operator to decide.
+    expect(await nameOf(names[4]!)).toBe('ｎｏｒｍ４@acme.test');
   });
 });

@@ -377,9 +377,10 @@ describe('sync audit: manual changes made through the management API', () => {
         `/events/export?format=csv&organizationId=${acme.organizationId}&source=manual`,
       );
       const [header, ...lines] = csv.text.split('\r\n').filter(Boolean);
-      expect(header!.split(',').at(-1)).toBe('source');
+      // source, then the folded-row columns (a manual change is one event: count 1, no last time, no prefix).
+      expect(header!.endsWith(',source,count,lastOccurredAt,tokenPrefix')).toBe(true);
       expect(lines.length).toBe(events.length);
-      expect(lines.every((line) => line.endsWith(',manual'))).toBe(true);
+      expect(lines.every((line) => line.endsWith(',manual,1,,'))).toBe(true);
       expect(lines.find((line) => line.startsWith(projectRow))).toContain(acme.userId);
     });
 

@@ -32,6 +32,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url,
     PUBLIC_BASE_URL: 'http://scim.test',
+    // One test client drives one organization far faster than Entra does (hundreds of requests a
+    // second, dozens in parallel): the per-organization limits would turn its requests into 429s.
+    // They are switched off here; test/throttling.e2e-spec.ts and the fairness bench set them.
+    SCIM_ORG_RATE_PER_SECOND: '0',
+    SCIM_ORG_CONCURRENCY: '0',
     ...options.env,
   });
   const databaseUrl = options.databaseUrl ? await options.databaseUrl(db) : db.url;

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type AppConfig } from '../../../libs/config/sr
 import { runMigrationsLocked } from '../../../libs/persistence/src/migrations.runner.js';
 import { bootstrapFirstRun, type FirstRunResult } from './bootstrap/first-run.js';
 import { createApp } from './create-app.js';
+import { HttpDrain } from './http/http-drain.js';
 import { openDatabase, type OpenDatabase } from './database/database.provider.js';
 
 function baseUrl(config: AppConfig, port: number): string {
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
 
   let database: OpenDatabase | undefined;
   let app: NestFastifyApplication | undefined;
+  let drain: HttpDrain | undefined;
   let started = false;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -64,6 +66,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownGraceMs + 5_000);
     deadline.unref();
+    // Requests already on the wire are served (with `Connection: close`); sockets still open at
+    // SHUTDOWN_GRACE_MS are destroyed then, not before.
+    drain?.start(config.shutdownGraceMs);
     try {
       // Stops accepting, waits for in-flight requests, then closes the pool (shutdown hooks).
       await app?.close();
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
   database = await openDatabase(config);
   try {
     app = await createApp({ config, databaseUrl: database.url });
+    drain = new HttpDrain(app.getHttpServer());
     const dataSource = app.get<DataSource>(getDataSourceToken());
     if (config.migrateOnStart) await runMigrationsLocked(dataSource);
     const firstRun = config.bootstrapDemoOrganization ? await bootstrapFirstRun(app) : undefined;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const booleanFromEnv = z
@@ -20,6 +21,40 @@ const postgresUrl = z.string().refine((value) => {
   }
 }, 'must be a postgres:// or postgresql:// URL');
 
+/** Addresses and CIDR ranges, as Fastify's trustProxy (proxy-addr) takes them. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const max = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+}
+
+/**
+ * TRUST_PROXY: unset or `false` (the client address is the peer's), `true` (the left-most
+ * X-Forwarded-For entry, only behind a proxy that overwrites it), a hop count (trust that many
+ * proxies), or a comma-separated list of proxy addresses / CIDR ranges.
+ */
+function parseTrustProxy(value: string | undefined, context: z.RefinementCtx): TrustProxy {
+  const text = value?.trim() ?? '';
+  if (text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops <= 100) return hops;
+  }
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (entries.every(isAddressOrCidr)) return entries;
+  context.addIssue({
+    code: 'custom',
+    message: 'must be false, true, a hop count (0-100), or a comma-separated list of addresses/CIDRs',
+  });
+  return false;
+}
+
+export type TrustProxy = boolean | number | string[];
+
 const environmentSchema = z.object({
   DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), postgresUrl.optional()),
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default('.data/postgres'),
@@ -35,10 +70,25 @@ const environmentSchema = z.object({
   SCIM_BODY_LIMIT_BYTES: positiveInt(1_024, 100 * 1024 * 1024).default(8 * 1024 * 1024),
   SCIM_MAX_PAGE_SIZE: positiveInt(1, 10_000).default(1_000),
   SCIM_DEFAULT_PAGE_SIZE: positiveInt(1, 10_000).default(100),
+  SCIM_HEAVY_READS_MAX: positiveInt(1, 1_000).default(8),
+  SCIM_HEAVY_READS_PER_ORGANIZATION: positiveInt(1, 1_000).default(4),
+  SCIM_LIST_MAX_MEMBERS: positiveInt(1, 1_000_000).default(10_000),
   BOOTSTRAP_DEMO_ORGANIZATION: booleanFromEnv.default(true),
   MIGRATE_ON_START: booleanFromEnv.default(true),
   SHUTDOWN_GRACE_MS: positiveInt(0, 120_000).default(10_000),
   AUDIT_RETENTION_DAYS: positiveInt(1, 36_500).default(90),
+  // Limits of /scim (docs/limits.md); 0 switches one off. Per process: N replicas allow N times these.
+  SCIM_ORG_CONCURRENCY: positiveInt(0, 10_000).default(16),
+  SCIM_ORG_RATE_PER_SECOND: positiveInt(0, 100_000).default(100),
+  SCIM_ORG_RATE_BURST: positiveInt(1, 100_000).default(200),
+  SCIM_AUTH_FAILURES_PER_MINUTE_PER_ADDRESS: positiveInt(0, 100_000).default(60),
+  SCIM_AUTH_FAILURES_PER_MINUTE_PER_TOKEN: positiveInt(0, 100_000).default(20),
+  SCIM_LIMITER_MAX_KEYS: positiveInt(100, 10_000_000).default(10_000),
+  SCIM_REFUSAL_DELAY_MS: positiveInt(0, 60_000).default(1_000),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value, context) => parseTrustProxy(value, context)),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -57,11 +107,30 @@ export interface AppConfig {
   readonly scimBodyLimitBytes: number;
   readonly scimMaxPageSize: number;
   readonly scimDefaultPageSize: number;
+  /** Heavy SCIM reads (a group's members streamed, a list with members) in flight in this process. */
+  readonly scimHeavyReadsMax: number;
+  /** The same, per organization. */
+  readonly scimHeavyReadsPerOrganization: number;
+  /** Member entries one list response (`GET /Groups`, `.search`) may embed; more answer 400 tooMany. */
+  readonly scimListMaxMembers: number;
   readonly bootstrapDemoOrganization: boolean;
   readonly migrateOnStart: boolean;
   readonly shutdownGraceMs: number;
   /** Age in days after which `audit prune` deletes sync audit events. */
   readonly auditRetentionDays: number;
+  /** Fastify's trustProxy: whose X-Forwarded-For decides the client address (docs/limits.md). */
+  readonly trustProxy: TrustProxy;
+  /** Per-organization and failed-authentication limits of /scim (docs/limits.md); 0 = off. */
+  readonly scimLimits: {
+    readonly organizationConcurrency: number;
+    readonly organizationRatePerSecond: number;
+    readonly organizationBurst: number;
+    readonly authFailuresPerMinutePerAddress: number;
+    readonly authFailuresPerMinutePerTokenPrefix: number;
+    readonly maxTrackedKeys: number;
+    /** How long a 429 waits before it is answered (at most its Retry-After); 0 = at once. */
+    readonly refusalDelayMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -100,10 +169,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     scimBodyLimitBytes: e.SCIM_BODY_LIMIT_BYTES,
     scimMaxPageSize: e.SCIM_MAX_PAGE_SIZE,
     scimDefaultPageSize: e.SCIM_DEFAULT_PAGE_SIZE,
+    scimHeavyReadsMax: e.SCIM_HEAVY_READS_MAX,
+    scimHeavyReadsPerOrganization: e.SCIM_HEAVY_READS_PER_ORGANIZATION,
+    scimListMaxMembers: e.SCIM_LIST_MAX_MEMBERS,
     bootstrapDemoOrganization: e.BOOTSTRAP_DEMO_ORGANIZATION,
     migrateOnStart: e.MIGRATE_ON_START,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    trustProxy: e.TRUST_PROXY,
+    scimLimits: {
+      organizationConcurrency: e.SCIM_ORG_CONCURRENCY,
+      organizationRatePerSecond: e.SCIM_ORG_RATE_PER_SECOND,
+      organizationBurst: e.SCIM_ORG_RATE_BURST,
+      authFailuresPerMinutePerAddress: e.SCIM_AUTH_FAILURES_PER_MINUTE_PER_ADDRESS,
+      authFailuresPerMinutePerTokenPrefix: e.SCIM_AUTH_FAILURES_PER_MINUTE_PER_TOKEN,
+      maxTrackedKeys: e.SCIM_LIMITER_MAX_KEYS,
+      refusalDelayMs: e.SCIM_REFUSAL_DELAY_MS,
+    },
   };
 }
 

@@ -41,8 +41,11 @@ const COLUMNS = `g.id, g.organization_id AS "organizationId", g.display_name AS 
   g.external_id AS "externalId", g.description, g.is_directory_synchronized AS "isDirectorySynchronized",
   g.scim_attributes AS "scimAttributes", g.version, g.created_at AS "createdAt", g.updated_at AS "updatedAt"`;
 
-/** Rows of one member batch when a group's members are streamed. */
-const MEMBER_BATCH = 5_000;
+/**
+ * Rows of one member batch when a group's members are streamed: about 170 kB of JSON, so a response
+ * holds at most about one batch beyond what its socket has not taken yet.
+ */
+export const MEMBER_BATCH = 1_000;
 
 @Injectable()
 export class GroupsRepository {
@@ -100,25 +103,35 @@ export class GroupsRepository {
     return row?.count ?? 0;
   }
 
-  /** Members of a page of groups, for list responses that ask for members. */
-  async membersOf(organizationId: string, groupIds: string[]): Promise<MemberRow[]> {
+  /**
+   * Members of a page of groups, for list responses that ask for members; with `limit`, at most that
+   * many rows (a caller that gets `limit` rows back cannot tell whether there were more).
+   */
+  async membersOf(organizationId: string, groupIds: string[], limit?: number): Promise<MemberRow[]> {
     if (groupIds.length === 0) return [];
     return this.sql.rows<MemberRow>(
       `SELECT gm.group_id AS "groupId", gm.user_id AS "userId", COALESCE(u.display_name, u.user_name) AS display
          FROM group_members gm
          JOIN users u ON u.organization_id = gm.organization_id AND u.id = gm.user_id
         WHERE gm.organization_id = $1 AND gm.group_id = ANY ($2::uuid[])
-        ORDER BY gm.group_id, gm.user_id`,
-      [organizationId, groupIds],
+        ORDER BY gm.group_id, gm.user_id${limit === undefined ? '' : ' LIMIT $3'}`,
+      limit === undefined ? [organizationId, groupIds] : [organizationId, groupIds, limit],
     );
   }
 
   /**
    * One group's members in keyset-paged batches, so a 100,000-member group is never held in memory.
-   * Reads through the pool rather than the request transaction: the response streams after the
-   * handler (and its transaction) has finished.
+   * Each batch is one statement through the pool (GETs run no transaction): no connection is held
+   * between batches, so a slow or vanished client holds none, and the consumer asks for the next
+   * batch only when it has written the previous one. The batches are not one snapshot: a member
+   * added or removed while the group streams may or may not appear (the ETag is the version read
+   * before the first batch).
    */
-  async *streamMembers(organizationId: string, groupId: string): AsyncGenerator<MemberRow[]> {
+  async *streamMembers(
+    organizationId: string,
+    groupId: string,
+    batchSize = MEMBER_BATCH,
+  ): AsyncGenerator<MemberRow[]> {
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const rows: MemberRow[] = await this.dataSource.query(
@@ -126,11 +139,11 @@ export class GroupsRepository {
            FROM group_members gm
            JOIN users u ON u.organization_id = gm.organization_id AND u.id = gm.user_id
           WHERE gm.organization_id = $1 AND gm.group_id = $2 AND gm.user_id > $3
-          ORDER BY gm.user_id LIMIT ${MEMBER_BATCH}`,
-        [organizationId, groupId, after],
+          ORDER BY gm.user_id LIMIT $4`,
+        [organizationId, groupId, after, batchSize],
       );
       if (rows.length > 0) yield rows;
-      if (rows.length < MEMBER_BATCH) return;
+      if (rows.length < batchSize) return;
       after = rows[rows.length - 1]!.userId;
     }
   }

@@ -41,6 +41,13 @@ export interface StreamedGroup {
 }
 
 /**
+ * Called right before a response starts reading members whose number follows a group's size (a
+ * group streamed or built with its members, a list page with members); it throws to refuse the
+ * request (the SCIM channel's limit on such responses in flight). Not called when no member is read.
+ */
+export type BeforeMemberRead = () => void;
+
+/**
  * The SCIM /Groups resource. Membership changes are set operations in SQL (insert ignoring
  * existing rows, delete by key), never a read-modify-write of the member list, so Entra's parallel
  * PATCHes lose nothing and cost the same on a group of 100,000 as on a group of 10.
@@ -61,16 +68,32 @@ export class ScimGroupsService {
     };
   }
 
-  list(call: ScimCall): Promise<ListResponse<JsonObject>> {
-    return this.query(call.tenant, parseListQuery(call.query, this.listOptions()));
+  list(call: ScimCall, beforeMemberRead?: BeforeMemberRead): Promise<ListResponse<JsonObject>> {
+    return this.query(call.tenant, parseListQuery(call.query, this.listOptions()), beforeMemberRead);
   }
 
-  search(call: ScimCall, body: unknown): Promise<ListResponse<JsonObject>> {
-    return this.query(call.tenant, parseSearchRequest(body, this.listOptions()));
+  search(
+    call: ScimCall,
+    body: unknown,
+    beforeMemberRead?: BeforeMemberRead,
+  ): Promise<ListResponse<JsonObject>> {
+    return this.query(call.tenant, parseSearchRequest(body, this.listOptions()), beforeMemberRead);
   }
 
-  private async query(tenant: ScimTenant, query: ListQuery): Promise<ListResponse<JsonObject>> {
+  /**
+   * A list page. With members asked for, the page's groups may embed at most SCIM_LIST_MAX_MEMBERS
+   * member entries together: a page with more is refused with 400 tooMany (RFC 7644 §3.12), telling
+   * the client to ask with excludedAttributes=members (then read each group, which streams) or a
+   * smaller count. Entra always lists with excludedAttributes=members, so it never meets the cap.
+   */
+  private async query(
+    tenant: ScimTenant,
+    query: ListQuery,
+    beforeMemberRead?: BeforeMemberRead,
+  ): Promise<ListResponse<JsonObject>> {
     this.audit.describe({ operation: 'query', resourceType: 'Group' });
+    const withMembers = needsAttribute(query, 'members', 'Group');
+    if (withMembers) beforeMemberRead?.();
     const page = sqlListPage(query, {
       resourceType: 'Group',
       columns: GROUP_FILTER_COLUMNS,
@@ -83,14 +106,7 @@ export class ScimGroupsService {
       () => this.groups.count(tenant.organizationId, page.where),
     );
     // Entra always sends excludedAttributes=members here: then no member row is read at all.
-    const members = needsAttribute(query, 'members', 'Group')
-      ? groupBy(
-          await this.groups.membersOf(
-            tenant.organizationId,
-            rows.map((row) => row.id),
-          ),
-        )
-      : undefined;
+    const members = withMembers ? groupBy(await this.cappedMembersOf(tenant, rows)) : undefined;
     const resources = rows.map((row) =>
       project(
         toScimGroup(row, tenant.tenantUrl, members ? (members.get(row.id) ?? []) : undefined),
@@ -101,11 +117,31 @@ export class ScimGroupsService {
     return listResponse(resources, total, query.startIndex);
   }
 
+  /** The members of a list page, or 400 tooMany when they are more than one response may embed. */
+  private async cappedMembersOf(tenant: ScimTenant, rows: readonly GroupRow[]): Promise<MemberRow[]> {
+    const cap = this.config.scimListMaxMembers;
+    const members = await this.groups.membersOf(
+      tenant.organizationId,
+      rows.map((row) => row.id),
+      cap + 1,
+    );
+    if (members.length <= cap) return members;
+    throw ScimError.tooMany(
+      `the ${rows.length} groups of this page have more than ${cap} members together, more than one list response embeds; ` +
+        `ask with excludedAttributes=members and read each group's members with GET /Groups/{id}, or ask with a smaller count`,
+    );
+  }
+
   /**
    * One group. With members asked for and no sub-attribute projection of them, the members are
-   * streamed in batches (see StreamedGroup); otherwise the answer is built whole.
+   * streamed in batches (see StreamedGroup); otherwise the answer is built whole. Either way
+   * `beforeMemberRead` runs first (not for a 304 or an answer without members).
    */
-  async get(call: ScimCall, id: string): Promise<ScimResult | StreamedGroup> {
+  async get(
+    call: ScimCall,
+    id: string,
+    beforeMemberRead?: BeforeMemberRead,
+  ): Promise<ScimResult | StreamedGroup> {
     const { tenant, projection } = call;
     this.audit.describe({ operation: 'read', resourceType: 'Group', resourceId: id });
     const row = await this.existingOrThrow(tenant, id, false);
@@ -115,6 +151,7 @@ export class ScimGroupsService {
     if (!needsAttribute(projection, 'members', 'Group')) {
       return { status: 200, etag, body: project(toScimGroup(row, tenant.tenantUrl), projection, 'Group') };
     }
+    beforeMemberRead?.();
     if ((projection.attributes ?? []).some((path) => /^members\./i.test(path))) {
       const members = await this.groups.membersOf(tenant.organizationId, [row.id]);
       return {

@@ -61,3 +61,15 @@ describe('role assignment', () => {
     ]);
   });
 });
+
+describe('the SCIM schema of roles', () => {
+  it('publishes exactly the provisionable global roles as canonical values of roles.value', async () => {
+    const { SCHEMAS, SCHEMA_URN } = await import('../../scim-protocol/src/schemas.definition.js');
+    const { PROVISIONABLE_GLOBAL_ROLES } = await import('./global-role.js');
+    const roles = SCHEMAS.find((schema) => schema.id === SCHEMA_URN.coreUser)!.attributes.find(
+      (attribute) => attribute.name === 'roles',
+    )!;
+    const value = roles.subAttributes!.find((attribute) => attribute.name === 'value')!;
+    expect(value.canonicalValues).toEqual([...PROVISIONABLE_GLOBAL_ROLES]);
+  });
+});

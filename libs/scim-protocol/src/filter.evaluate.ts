@@ -51,6 +51,17 @@ export function matchesFilter(resource: JsonObject, filter: Filter, resourceType
  * the filter are sub-attribute names of `parent`; `value` on a simple element is the element itself.
  */
 export function matchesValueFilter(element: unknown, filter: Filter, parent?: AttributeDefinition): boolean {
+  return valueFilterMatcher(filter, parent)(element);
+}
+
+/**
+ * `matchesValueFilter` for many elements: validates the filter once, then tests each element (the
+ * PATCH applier scans an attribute's elements with one filter per operation).
+ */
+export function valueFilterMatcher(
+  filter: Filter,
+  parent?: AttributeDefinition,
+): (element: unknown) => boolean {
   validate(
     filter,
     (path) => findAttribute(parent?.subAttributes, path.name),
@@ -58,18 +69,21 @@ export function matchesValueFilter(element: unknown, filter: Filter, parent?: At
       throw ScimError.invalidFilter('value filters cannot be nested');
     },
   );
-  const lookup: Lookup = (path) => {
-    const definition = findAttribute(parent?.subAttributes, path.name);
-    const values = isPlainObject(element)
-      ? asArray(getCaseInsensitive(element, path.name))
-      : path.name.toLowerCase() === 'value'
-        ? asArray(element)
-        : [];
-    return definition ? { values, definition } : { values };
-  };
-  return evaluate(filter, lookup, () => {
+  const nested = (): never => {
     throw ScimError.invalidFilter('value filters cannot be nested');
-  });
+  };
+  return (element) => {
+    const lookup: Lookup = (path) => {
+      const definition = findAttribute(parent?.subAttributes, path.name);
+      const values = isPlainObject(element)
+        ? asArray(getCaseInsensitive(element, path.name))
+        : path.name.toLowerCase() === 'value'
+          ? asArray(element)
+          : [];
+      return definition ? { values, definition } : { values };
+    };
+    return evaluate(filter, lookup, nested);
+  };
 }
 
 function evaluate(filter: Filter, lookup: Lookup, elements: ElementsLookup): boolean {

@@ -24,7 +24,8 @@ export {
   normalizeScalar,
   unwrapRoleEntry,
 } from './patch.values.js';
-export { applyPatchToJson } from './patch.apply.js';
+export { type PatchApplyStats, applyPatchToJson } from './patch.apply.js';
+export * from './limits.js';
 export * from './patch.membership.js';
 export * from './list.query.js';
 export * from './list.page.js';

@@ -17,11 +17,19 @@
  *   which the parser reports);
  * - remove with a value on a multi-valued attribute removes only the listed values (Entra's legacy
  *   member removal), matched by `value` when the elements have one;
- * - at most one element of a multi-valued attribute keeps `primary: true`: the last one written.
+ * - at most one element of a multi-valued attribute keeps `primary: true`: the last one written;
+ * - a write that grows a multi-valued attribute beyond MAX_MULTI_VALUED_ENTRIES (`limits.ts`) is
+ *   400 `invalidValue` (group `members` excepted); an attribute already stored larger may shrink.
+ *
+ * Cost: the resource is cloned once per request and every operation then mutates that working copy
+ * in place: an operation visits the elements of the one attribute it targets (at most
+ * MAX_MULTI_VALUED_ENTRIES, or what was stored) and copies none of them, so a request costs time
+ * linear in its operations times the attribute's size, never quadratic in the operations.
  */
-import { matchesValueFilter } from './filter.evaluate.js';
+import { valueFilterMatcher } from './filter.evaluate.js';
 import { type Filter } from './filter.ast.js';
 import { type JsonObject, findKey, isPlainObject, jsonEqual } from './json.util.js';
+import { MAX_MULTI_VALUED_ENTRIES, isEntryLimited, tooManyEntries } from './limits.js';
 import { type PatchOperation } from './patch.parser.js';
 import { type PatchPath } from './patch.path.js';
 import { normalizeScalar } from './patch.values.js';
@@ -29,25 +37,74 @@ import { findAttribute } from './attribute.resolver.js';
 import { type AttributeDefinition, type ResourceTypeName } from './schemas.definition.js';
 import { ScimError } from './scim.error.js';
 
+/** What one `applyPatchToJson` call did, for tests and benchmarks of its cost. */
+export interface PatchApplyStats {
+  /** Elements of multi-valued attributes visited: scanned, compared or compacted. */
+  elementVisits: number;
+  /** Elements copied to make an attribute's array mutable: at most its size once per request. */
+  elementCopies: number;
+}
+
 export function applyPatchToJson(
   resource: JsonObject,
   operations: readonly PatchOperation[],
-  _resourceType: ResourceTypeName,
+  resourceType: ResourceTypeName,
+  stats: PatchApplyStats = { elementVisits: 0, elementCopies: 0 },
 ): JsonObject {
   const result = structuredClone(resource);
-  for (const operation of operations) applyOperation(result, operation);
+  const work = new Work(resourceType, stats);
+  for (const operation of operations) applyOperation(work, result, operation);
   return result;
 }
 
-function applyOperation(resource: JsonObject, operation: PatchOperation): void {
+/** The state of one request's application: which arrays it may mutate, and the work it did. */
+class Work {
+  private readonly owned = new WeakSet<unknown[]>();
+
+  constructor(
+    private readonly resourceType: ResourceTypeName,
+    private readonly stats: PatchApplyStats,
+  ) {}
+
+  /** A new array this request owns. */
+  own(items: unknown[]): unknown[] {
+    this.owned.add(items);
+    return items;
+  }
+
+  /**
+   * `container[key]` (an array) as an array this request may mutate in place: copied at most once
+   * per request, so later operations on the same attribute copy nothing.
+   */
+  mutable(container: JsonObject, key: string): unknown[] {
+    const current = container[key];
+    if (Array.isArray(current) && this.owned.has(current)) return current;
+    const copy = this.own(Array.isArray(current) ? [...(current as unknown[])] : []);
+    this.stats.elementCopies += copy.length;
+    container[key] = copy;
+    return copy;
+  }
+
+  visit(count = 1): void {
+    this.stats.elementVisits += count;
+  }
+
+  /** Refuses growing an attribute beyond the cap; one already larger (`floor`) may stay so. */
+  checkSize(path: PatchPath, length: number, floor: number): void {
+    if (length <= MAX_MULTI_VALUED_ENTRIES || length <= floor) return;
+    if (isEntryLimited(this.resourceType, path.name)) throw tooManyEntries(path.attribute, length);
+  }
+}
+
+function applyOperation(work: Work, resource: JsonObject, operation: PatchOperation): void {
   const { path } = operation;
   const container = containerOf(resource, path, operation.op !== 'remove');
   if (!container) return;
   const key = findKey(container, path.name) ?? path.name;
   if (operation.op === 'remove') {
-    remove(container, key, path, operation.value);
+    remove(work, container, key, path, operation.value);
   } else {
-    write(container, key, path, operation.op, operation.value);
+    write(work, container, key, path, operation.op, operation.value);
   }
   pruneEmpty(resource, container, path);
 }
@@ -72,6 +129,7 @@ function pruneEmpty(resource: JsonObject, container: JsonObject, path: PatchPath
 // ---- add / replace ----
 
 function write(
+  work: Work,
   container: JsonObject,
   key: string,
   path: PatchPath,
@@ -79,17 +137,18 @@ function write(
   value: unknown,
 ): void {
   if (path.valueFilter) {
-    writeFiltered(container, key, path, path.valueFilter, op, value);
+    writeFiltered(work, container, key, path, path.valueFilter, op, value);
   } else if (path.subAttribute !== undefined) {
-    writeSubAttribute(container, key, path, path.subAttribute, value);
+    writeSubAttribute(work, container, key, path, path.subAttribute, value);
   } else {
-    writeWhole(container, key, path, op, value);
+    writeWhole(work, container, key, path, op, value);
   }
   if (container[key] === undefined || isEmptyValue(container[key])) delete container[key];
   renameToCanonical(container, key, path);
 }
 
 function writeWhole(
+  work: Work,
   container: JsonObject,
   key: string,
   path: PatchPath,
@@ -103,15 +162,10 @@ function writeWhole(
   const current = container[key];
   if (isMultiValued(path, current, value)) {
     const incoming = Array.isArray(value) ? (value as unknown[]) : [value];
-    if (op === 'replace') {
-      container[key] = dedupe(incoming);
-    } else {
-      container[key] = appendWithoutDuplicates(
-        Array.isArray(current) ? (current as unknown[]) : [],
-        incoming,
-      );
-    }
-    enforceSinglePrimary(container[key] as unknown[], incoming);
+    const items = op === 'add' && Array.isArray(current) ? work.mutable(container, key) : work.own([]);
+    appendWithoutDuplicates(work, path, items, incoming);
+    container[key] = items;
+    enforceSinglePrimary(work, items, incoming);
     return;
   }
   if (isComplex(path) && isPlainObject(value)) {
@@ -123,6 +177,7 @@ function writeWhole(
 }
 
 function writeSubAttribute(
+  work: Work,
   container: JsonObject,
   key: string,
   path: PatchPath,
@@ -131,16 +186,19 @@ function writeSubAttribute(
 ): void {
   const current = container[key];
   if (Array.isArray(current) || (current === undefined && path.definition?.multiValued === true)) {
-    const items = (Array.isArray(current) ? (current as unknown[]) : []).map((item) =>
-      isPlainObject(item) ? setOrDelete({ ...item }, sub, value) : item,
-    );
-    container[key] = items.length > 0 || value === null ? items : [{ [sub]: value }];
+    const items = Array.isArray(current) ? work.mutable(container, key) : work.own([]);
+    work.visit(items.length);
+    items.forEach((item, index) => {
+      if (isPlainObject(item)) items[index] = setOrDelete({ ...item }, sub, value);
+    });
+    container[key] = items.length > 0 || value === null ? items : work.own([{ [sub]: value }]);
     return;
   }
   container[key] = setOrDelete(isPlainObject(current) ? { ...current } : {}, sub, value);
 }
 
 function writeFiltered(
+  work: Work,
   container: JsonObject,
   key: string,
   path: PatchPath,
@@ -150,12 +208,19 @@ function writeFiltered(
 ): void {
   const current = container[key];
   const single = isPlainObject(current) && path.definition?.multiValued !== true;
-  const items: unknown[] = Array.isArray(current) ? [...(current as unknown[])] : single ? [current] : [];
+  const items: unknown[] = single
+    ? [current]
+    : Array.isArray(current)
+      ? work.mutable(container, key)
+      : work.own([]);
+  const before = items.length;
   const sub = path.subAttribute;
+  const matches = matcherOf(filter, path.definition);
   const written: unknown[] = [];
   let matched = false;
+  work.visit(items.length);
   items.forEach((item, index) => {
-    if (!matchesValueFilter(item, filter, path.definition)) return;
+    if (!matches(item)) return;
     matched = true;
     const updated = updateElement(item, sub, op, value);
     items[index] = updated;
@@ -165,14 +230,15 @@ function writeFiltered(
     const created = createFromFilter(filter, path, sub, value);
     // A write that changes what the filter tests (`emails[type eq "home"].type` = "work") describes
     // no element; creating one anyway would add another on every retry of the request.
-    if (matchesValueFilter(created, filter, path.definition)) {
+    if (matches(created)) {
+      if (!single) work.checkSize(path, items.length + 1, before);
       items.push(created);
       written.push(created);
     }
   }
-  const kept = items.filter((item) => !isEmptyValue(item));
-  container[key] = single ? kept[0] : kept;
-  if (!single) enforceSinglePrimary(kept, written);
+  retain(work, items, (item) => !isEmptyValue(item));
+  container[key] = single ? items[0] : items;
+  if (!single) enforceSinglePrimary(work, items, written);
 }
 
 function updateElement(
@@ -230,36 +296,48 @@ function tryNormalize(definition: AttributeDefinition, value: unknown): unknown 
 
 // ---- remove ----
 
-function remove(container: JsonObject, key: string, path: PatchPath, value: unknown): void {
+function remove(work: Work, container: JsonObject, key: string, path: PatchPath, value: unknown): void {
   const current = container[key];
   if (current === undefined) return;
   if (path.valueFilter) {
-    removeFiltered(container, key, path, path.valueFilter);
+    removeFiltered(work, container, key, path, path.valueFilter);
   } else if (path.subAttribute !== undefined) {
     const sub = path.subAttribute;
-    container[key] = Array.isArray(current)
-      ? (current as unknown[]).map((item) =>
-          isPlainObject(item) ? setOrDelete({ ...item }, sub, null) : item,
-        )
-      : isPlainObject(current)
-        ? setOrDelete({ ...current }, sub, null)
-        : current;
+    if (Array.isArray(current)) {
+      const items = work.mutable(container, key);
+      work.visit(items.length);
+      items.forEach((item, index) => {
+        if (isPlainObject(item)) items[index] = setOrDelete({ ...item }, sub, null);
+      });
+    } else if (isPlainObject(current)) {
+      container[key] = setOrDelete({ ...current }, sub, null);
+    }
   } else if (value !== undefined && Array.isArray(current)) {
     const listed = Array.isArray(value) ? (value as unknown[]) : [value];
-    container[key] = (current as unknown[]).filter((item) => !listed.some((entry) => sameValue(item, entry)));
+    const items = work.mutable(container, key);
+    work.visit(items.length * listed.length);
+    retain(work, items, (item) => !listed.some((entry) => sameValue(item, entry)));
   } else {
     delete container[key];
   }
-  const after = container[key];
-  if (Array.isArray(after)) container[key] = after.filter((item) => !isEmptyValue(item));
+  if (Array.isArray(container[key])) {
+    retain(work, work.mutable(container, key), (item) => !isEmptyValue(item));
+  }
   if (isEmptyValue(container[key])) delete container[key];
 }
 
-function removeFiltered(container: JsonObject, key: string, path: PatchPath, filter: Filter): void {
+function removeFiltered(
+  work: Work,
+  container: JsonObject,
+  key: string,
+  path: PatchPath,
+  filter: Filter,
+): void {
   const current = container[key];
   const sub = path.subAttribute;
+  const matches = matcherOf(filter, path.definition);
   const strip = (item: unknown): unknown =>
-    matchesValueFilter(item, filter, path.definition)
+    matches(item)
       ? sub === undefined
         ? undefined
         : isPlainObject(item)
@@ -267,13 +345,37 @@ function removeFiltered(container: JsonObject, key: string, path: PatchPath, fil
           : item
       : item;
   if (Array.isArray(current)) {
-    container[key] = (current as unknown[]).map(strip).filter((item) => item !== undefined);
+    const items = work.mutable(container, key);
+    work.visit(items.length);
+    items.forEach((item, index) => {
+      items[index] = strip(item);
+    });
+    retain(work, items, (item) => item !== undefined);
   } else {
     container[key] = strip(current);
   }
 }
 
 // ---- helpers ----
+
+/**
+ * `matchesValueFilter` for one operation's scan: the filter is validated once, on the first element
+ * tested (so an attribute without elements still raises nothing, as before).
+ */
+function matcherOf(filter: Filter, definition: AttributeDefinition | undefined): (item: unknown) => boolean {
+  let matcher: ((item: unknown) => boolean) | undefined;
+  return (item) => (matcher ??= valueFilterMatcher(filter, definition))(item);
+}
+
+/** Keeps, in place and in order, the elements `keep` accepts. */
+function retain(work: Work, items: unknown[], keep: (item: unknown) => boolean): void {
+  work.visit(items.length);
+  let kept = 0;
+  for (const item of items) {
+    if (keep(item)) items[kept++] = item;
+  }
+  items.length = kept;
+}
 
 function isMultiValued(path: PatchPath, current: unknown, value: unknown): boolean {
   if (path.definition) return path.definition.multiValued;
@@ -311,25 +413,32 @@ function sameValue(a: unknown, b: unknown): boolean {
   return jsonEqual(a, b);
 }
 
-function appendWithoutDuplicates(current: readonly unknown[], incoming: readonly unknown[]): unknown[] {
-  const result = [...current];
+/**
+ * Adds `incoming` to `items` in place, merging into an element with the same value instead of
+ * duplicating it. Refuses (before scanning further) growth beyond the cap.
+ */
+function appendWithoutDuplicates(
+  work: Work,
+  path: PatchPath,
+  items: unknown[],
+  incoming: readonly unknown[],
+): void {
+  const floor = items.length;
   for (const item of incoming) {
-    const index = result.findIndex((existing) => sameValue(existing, item));
+    work.visit(items.length);
+    const index = items.findIndex((existing) => sameValue(existing, item));
     if (index < 0) {
-      result.push(item);
+      work.checkSize(path, items.length + 1, floor);
+      items.push(item);
       continue;
     }
-    const existing = result[index];
-    result[index] = isPlainObject(existing) && isPlainObject(item) ? mergeObject(existing, item) : item;
+    const existing = items[index];
+    items[index] = isPlainObject(existing) && isPlainObject(item) ? mergeObject(existing, item) : item;
   }
-  return result;
 }
 
-function dedupe(items: readonly unknown[]): unknown[] {
-  return appendWithoutDuplicates([], items);
-}
-
-function enforceSinglePrimary(items: unknown[], written: readonly unknown[]): void {
+function enforceSinglePrimary(work: Work, items: unknown[], written: readonly unknown[]): void {
+  work.visit(items.length);
   const primaries = items.filter((item) => isPlainObject(item) && item['primary'] === true);
   if (primaries.length <= 1) return;
   const keep =

@@ -465,6 +465,8 @@ describe('parsePatchRequest: errors', () => {
 
   it('limits the number of operations', () => {
     const many = body(...Array.from({ length: 5 }, () => ({ op: 'add', path: 'nickName', value: 'x' })));
-    expect(scimErrorOf(() => parsePatchRequest(many, 'User', { maxOperations: 4 })).scimType).toBe('tooMany');
+    expect(scimErrorOf(() => parsePatchRequest(many, 'User', { maxOperations: 4 })).scimType).toBe(
+      'invalidValue',
+    );
   });
 });

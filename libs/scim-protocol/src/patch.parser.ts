@@ -10,9 +10,10 @@
  */
 import { type FilterParseOptions } from './filter.parser.js';
 import { type JsonObject, getCaseInsensitive, isPlainObject } from './json.util.js';
+import { MAX_PATCH_OPERATIONS, assertEntryLimit, tooManyOperations } from './limits.js';
 import { type PatchPath, parsePatchPath } from './patch.path.js';
 import { normalizePatchValue } from './patch.values.js';
-import { MESSAGE_URN, type ResourceTypeName, schemasOf } from './schemas.definition.js';
+import { MESSAGE_URN, type ResourceTypeName, getSchema, schemasOf } from './schemas.definition.js';
 import { ScimError } from './scim.error.js';
 
 export type PatchOpType = 'add' | 'replace' | 'remove';
@@ -29,11 +30,15 @@ export interface PatchOperation {
 }
 
 export interface PatchParseOptions extends FilterParseOptions {
-  /** Upper bound on operations per request (after expansion); RFC 7644 has none, a server needs one. */
+  /**
+   * Upper bound on operations per request (after expansion); RFC 7644 has none, a server needs one.
+   * Defaults to MAX_PATCH_OPERATIONS (`limits.ts`).
+   */
   readonly maxOperations?: number;
 }
 
-export const DEFAULT_MAX_PATCH_OPERATIONS = 10_000;
+/** @deprecated use MAX_PATCH_OPERATIONS from `limits.ts`. */
+export const DEFAULT_MAX_PATCH_OPERATIONS = MAX_PATCH_OPERATIONS;
 
 export function parsePatchRequest(
   body: unknown,
@@ -47,13 +52,13 @@ export function parsePatchRequest(
   if (operations.length === 0) {
     throw ScimError.invalidSyntax("'Operations' must contain at least one operation");
   }
-  const maxOperations = options.maxOperations ?? DEFAULT_MAX_PATCH_OPERATIONS;
+  const maxOperations = options.maxOperations ?? MAX_PATCH_OPERATIONS;
+  // Refused before any operation is parsed, so an oversized request costs no more than reading it.
+  if (operations.length > maxOperations) throw tooManyOperations(operations.length, maxOperations);
   const result: PatchOperation[] = [];
   operations.forEach((operation: unknown, index) => {
     result.push(...parseOperation(operation, index, resourceType, options));
-    if (result.length > maxOperations) {
-      throw ScimError.tooMany(`PATCH request has more than ${maxOperations} operations`);
-    }
+    if (result.length > maxOperations) throw tooManyOperations(`more than ${maxOperations}`, maxOperations);
   });
   return result;
 }
@@ -97,6 +102,13 @@ function parseOperation(
   if (op !== 'remove' && !hasValue) throw ScimError.invalidValue(`${where}: '${op}' requires a 'value'`);
 
   const extension = extensionSchemaNamed(rawPath.trim(), resourceType);
+  if (extension && op === 'remove' && (!hasValue || value === null)) {
+    // RFC 7644 §3.5.2.2: removing an extension's URN removes the whole extension object, i.e.
+    // every attribute it defines (an emptied extension object is dropped with its last attribute).
+    return (getSchema(extension)?.attributes ?? []).flatMap((attribute) =>
+      buildOperation('remove', `${extension}:${attribute.name}`, undefined, resourceType, options),
+    );
+  }
   if (extension && op !== 'remove' && isPlainObject(value)) {
     // `path: "urn:…:enterprise:2.0:User"` with an object value addresses the whole extension.
     return expandExtension(op, extension, value, resourceType, options);
@@ -163,12 +175,17 @@ function buildOperation(
   if (!path.known && path.container === undefined && path.name.toLowerCase() === 'schemas') return [];
   assertMutable(op, path, value);
   if (value === undefined) return [{ op, path }];
+  // An array value is checked before normalisation; a filtered path's value is one element.
+  if (!path.valueFilter && path.subAttribute === undefined) {
+    assertEntryLimit(resourceType, path.name, value, path.raw);
+  }
   return [{ op, path, value: normalizePatchValue(path, value) }];
 }
 
 function assertMutable(op: PatchOpType, path: PatchPath, value: unknown): void {
   if (!path.known || !path.definition) return;
   const target = path.subDefinition ?? path.definition;
+  if (target.writesIgnored) return;
   if (path.definition.mutability === 'readOnly' || target.mutability === 'readOnly') {
     throw ScimError.mutability(`attribute '${path.raw}' is readOnly and cannot be modified`);
   }

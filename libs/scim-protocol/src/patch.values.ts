@@ -12,6 +12,7 @@
 import { findAttribute } from './attribute.resolver.js';
 import { toBoolean } from './filter.evaluate.js';
 import { type JsonObject, describeForError, isPlainObject, isSafeKey } from './json.util.js';
+import { assertEntryLimit } from './limits.js';
 import { type PatchPath } from './patch.path.js';
 import {
   type AttributeDefinition,
@@ -185,17 +186,21 @@ export function normalizeResource(resourceType: ResourceTypeName, body: unknown)
     const extension = extensions.find((schema) => schema.id.toLowerCase() === key.toLowerCase());
     if (extension) {
       if (!isPlainObject(value)) throw invalid(extension.id, value, 'an object');
-      result[extension.id] = normalizeAttributes(extension.attributes, value, extension.id);
+      result[extension.id] = normalizeAttributes(resourceType, extension.attributes, value, extension.id);
       continue;
     }
     const qualified = qualifiedAttribute(resourceType, key);
     if (qualified) {
       const { container, definition } = qualified;
-      if (definition.mutability === 'readOnly') continue;
+      if (definition.mutability === 'readOnly' && !definition.writesIgnored) continue;
+      assertEntryLimit(resourceType, definition.name, value, key);
       const target = container === undefined ? result : ensureObject(result, container);
       target[definition.name] = normalizeAttributeValue(definition, value, key);
       continue;
     }
+    // Unknown attributes are kept as sent, so their arrays are held to the same cap.
+    assertEntryLimit(resourceType, key, value);
+    if (isPlainObject(value)) assertEntryLimits(resourceType, value, key);
     result[key] = value;
   }
   assertRequired(core.attributes, result, resourceType);
@@ -203,6 +208,7 @@ export function normalizeResource(resourceType: ResourceTypeName, body: unknown)
 }
 
 function normalizeAttributes(
+  resourceType: ResourceTypeName,
   definitions: readonly AttributeDefinition[],
   values: JsonObject,
   urn: string,
@@ -210,15 +216,22 @@ function normalizeAttributes(
   const result: JsonObject = {};
   for (const [key, value] of Object.entries(values)) {
     if (value === null || value === undefined || !isSafeKey(key)) continue;
+    assertEntryLimit(resourceType, key, value, `${urn}:${key}`);
     const definition = findAttribute(definitions, key);
     if (!definition) {
       result[key] = value;
       continue;
     }
-    if (definition.mutability === 'readOnly') continue;
+    if (definition.mutability === 'readOnly' && !definition.writesIgnored) continue;
     result[definition.name] = normalizeAttributeValue(definition, value, `${urn}:${definition.name}`);
   }
   return result;
+}
+
+/** The attributes of an unknown extension object (kept as sent) are held to the entry cap too. */
+function assertEntryLimits(resourceType: ResourceTypeName, values: JsonObject, urn: string): void {
+  for (const [key, value] of Object.entries(values))
+    assertEntryLimit(resourceType, key, value, `${urn}:${key}`);
 }
 
 /** Top-level key → definition, accepting URN-qualified names (`urn:…:enterprise:2.0:User:employeeNumber`). */

@@ -22,6 +22,12 @@ export interface AttributeDefinition {
   readonly subAttributes?: readonly AttributeDefinition[];
   readonly referenceTypes?: readonly string[];
   readonly canonicalValues?: readonly string[];
+  /**
+   * Internal, not published: a readOnly fact of the server's that Entra's mapping nevertheless
+   * writes (a constant). Such writes are accepted and ignored instead of refused with `mutability`,
+   * so Entra's requests keep working while discovery tells the truth.
+   */
+  readonly writesIgnored?: boolean;
 }
 
 export interface SchemaDefinition {
@@ -265,6 +271,20 @@ const USER_ATTRIBUTES: readonly AttributeDefinition[] = [
     'A list of roles for the User (the application roles Entra assigns).',
     'role',
     undefined,
+    {
+      // The product's global roles (libs/roles; a test keeps the two lists equal). The protocol
+      // layer names them here rather than importing the domain.
+      value: str('value', 'The role value: one of the global roles.', {
+        canonicalValues: [
+          'GlobalAdministrator',
+          'CertificateAdministrator',
+          'UserAdministrator',
+          'ProjectAdministrator',
+          'GlobalReader',
+          'RegularUser',
+        ],
+      }),
+    },
   ),
   multiValuedComplex(
     'x509Certificates',
@@ -319,8 +339,12 @@ const ENTERPRISE_USER_ATTRIBUTES: readonly AttributeDefinition[] = [
   ]),
 ];
 
+/** The server's own fact (SCIM writes make it true; writes of it are ignored): readOnly. */
 const isDirectorySynchronized = (kind: string): AttributeDefinition =>
-  bool('isDirectorySynchronized', `Marks the ${kind} as managed by directory synchronization.`);
+  bool('isDirectorySynchronized', `Marks the ${kind} as managed by directory synchronization.`, {
+    mutability: 'readOnly',
+    writesIgnored: true,
+  });
 
 export const SCHEMAS: readonly SchemaDefinition[] = [
   { id: SCHEMA_URN.coreUser, name: 'User', description: 'User Account', attributes: USER_ATTRIBUTES },

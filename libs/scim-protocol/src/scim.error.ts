@@ -29,6 +29,8 @@ export class ScimError extends Error {
   readonly status: number;
   readonly scimType?: ScimType;
   readonly detail: string;
+  /** For 429 (and 503): seconds the client should wait, sent as `Retry-After`. */
+  retryAfterSeconds?: number;
 
   constructor(status: number, detail: string, scimType?: ScimType) {
     super(scimType ? `${scimType}: ${detail}` : detail);
@@ -80,6 +82,12 @@ export class ScimError extends Error {
   }
   static preconditionFailed(detail: string): ScimError {
     return new ScimError(412, detail);
+  }
+  /** 429 with `Retry-After` (RFC 7644 §3.12 lists 429 among the statuses a server may answer). */
+  static tooManyRequests(detail: string, retryAfterSeconds: number): ScimError {
+    const error = new ScimError(429, detail);
+    error.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    return error;
   }
 
   toScimErrorBody(): ScimErrorBody {

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ScimTokenGuard } from '../../auth/src/scim-token.guard.js';
 import { APP_CONFIG, type AppConfig } from '../../config/src/app.config.js';
 import {
@@ -45,6 +45,20 @@ export class DiscoveryController {
   @Get('Schemas')
   schemas(@Scim() call: ScimCall) {
     return schemasListResponse(this.options(call));
+  }
+
+  /**
+   * RFC 7644 §3.4.3 search at the service root, across resource types. Not offered: Entra never
+   * uses it, and a search spanning Users and Groups cannot page consistently over both. Answered
+   * 501 in the SCIM envelope, pointing at the per-resource searches that are.
+   */
+  @Post('.search')
+  @HttpCode(501)
+  rootSearch(): never {
+    throw new ScimError(
+      501,
+      'Search at the service root is not supported; use POST /Users/.search or POST /Groups/.search.',
+    );
   }
 
   @Get('Schemas/:id')

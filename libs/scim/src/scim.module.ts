@@ -6,12 +6,13 @@ import { DiscoveryController } from './discovery.controller.js';
 import { DryRunInterceptor } from './dry-run.interceptor.js';
 import { EntraMappingController } from './entra-mapping.controller.js';
 import { GroupsController } from './groups.controller.js';
+import { HeavyReadsLimiter } from './heavy-reads.limiter.js';
 import { UsersController } from './users.controller.js';
 
 @Module({
   imports: [AuthModule, UsersModule, GroupsModule],
   controllers: [DiscoveryController, UsersController, GroupsController, EntraMappingController],
-  providers: [DryRunInterceptor],
-  exports: [AuthModule, DryRunInterceptor],
+  providers: [DryRunInterceptor, HeavyReadsLimiter],
+  exports: [AuthModule, DryRunInterceptor, HeavyReadsLimiter],
 })
 export class ScimModule {}

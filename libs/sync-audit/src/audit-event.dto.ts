@@ -114,6 +114,26 @@ export class AuditEventDto implements AuditEventRecord {
       'Successes only. SCIM rows: changed attributes (before/after), membersAdded/membersRemoved ({count, ids} with at most 100 ids), membersRemovedAll, consequences, notes, totalResults; for a dry-run, what would have happened. Manual changes: changed fields (before/after) and what the change concerns (e.g. memberType/memberId, permission/principal, projectId). Secrets redacted, capped like bodies.',
   })
   effect!: unknown;
+  @ApiProperty({
+    minimum: 1,
+    description:
+      'How many requests this row stands for. 1, except for folded rows: requests refused for want of a valid token (401) are recorded one row per minute and source (client address, token prefix, URL organization, operation), and requests refused by a limit (429) one row per minute and source (too many failed authentications) or organization and source (rate, concurrency). Such a row shows its first request (requestId, path, occurredAt).',
+  })
+  count!: number;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: Date,
+    description: 'Folded rows: when the last request they count arrived. Null otherwise.',
+  })
+  lastOccurredAt!: Date | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'Folded rows: the 12-hex-digit lookup prefix of the API token presented (never the secret), when it was one of ours in form. Null otherwise.',
+  })
+  tokenPrefix!: string | null;
 }
 
 export class AuditEventsPageDto {

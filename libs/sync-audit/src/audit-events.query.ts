@@ -39,7 +39,8 @@ export const EVENT_COLUMNS = `e.id, e.occurred_at AS "occurredAt", e.organizatio
   e.dry_run AS "dryRun", e.operation, e.resource_type AS "resourceType", e.resource_id AS "resourceId",
   e.external_id AS "externalId", e.user_name AS "userName", e.display_name AS "displayName",
   e.status, e.outcome, e.scim_type AS "scimType", e.detail, e.duration_ms AS "durationMs",
-  e.request_body AS "requestBody", e.effect,
+  e.request_body AS "requestBody", e.effect, e.count, e.last_occurred_at AS "lastOccurredAt",
+  e.token_prefix AS "tokenPrefix",
   to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorTime"`;
 
 const MANUAL = `e.source = 'manual'`;

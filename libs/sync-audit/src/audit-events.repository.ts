@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SqlExecutor } from '../../persistence/src/sql.executor.js';
 import { buildManualAuditRow, type AuditEventRow, type ManualAuditChange } from './audit-event.builder.js';
+import type { AggregatedRow } from './audit-aggregates.js';
 import type { AuditSource } from './audit-sources.js';
 import {
   EVENT_COLUMNS,
@@ -39,6 +40,12 @@ export interface AuditEventRecord {
   durationMs: number;
   requestBody: unknown;
   effect: unknown;
+  /** Requests this row stands for: 1, or more for a folded row of 401s / 429s (audit-aggregates.ts). */
+  count: number;
+  /** When the last of those requests arrived (folded rows only). */
+  lastOccurredAt: Date | null;
+  /** The presented API token's lookup prefix, on folded rows of unauthenticated or refused requests. */
+  tokenPrefix: string | null;
 }
 
 /** With its exact position in the newest-first order, for the next page's cursor. */
@@ -77,6 +84,33 @@ const INSERT_BATCH = `
               method, path, query, dry_run, operation, resource_type, resource_id, external_id, user_name,
               display_name, status, outcome, scim_type, detail, duration_ms, request_body, effect)
     LEFT JOIN organizations o ON r.organization_id IS NULL AND o.id = r.candidate`;
+
+/**
+ * Folded rows (audit-aggregates.ts): one per aggregate_key, which is unique; a key seen again (a
+ * later window of the same minute, another replica) adds its count to the row already there.
+ */
+const UPSERT_AGGREGATES = `
+  INSERT INTO sync_audit_events (occurred_at, organization_id, token_id, user_id, request_id, client_address,
+    user_agent, method, path, query, dry_run, operation, resource_type, resource_id, external_id, user_name,
+    display_name, status, outcome, scim_type, detail, duration_ms, request_body, effect,
+    count, last_occurred_at, token_prefix, aggregate_key)
+  SELECT r.occurred_at, COALESCE(r.organization_id, o.id), r.token_id, r.user_id, r.request_id, r.client_address,
+         r.user_agent, r.method, r.path, r.query, r.dry_run, r.operation, r.resource_type, r.resource_id,
+         r.external_id, r.user_name, r.display_name, r.status, r.outcome, r.scim_type, r.detail, r.duration_ms,
+         r.request_body, r.effect, r.count, r.last_occurred_at, r.token_prefix, r.aggregate_key
+    FROM unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[],
+                $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[], $13::text[], $14::text[],
+                $15::text[], $16::text[], $17::text[], $18::text[], $19::smallint[], $20::text[], $21::text[],
+                $22::text[], $23::integer[], $24::jsonb[], $25::jsonb[], $26::integer[], $27::timestamptz[],
+                $28::text[], $29::text[])
+         AS r(occurred_at, organization_id, candidate, token_id, user_id, request_id, client_address, user_agent,
+              method, path, query, dry_run, operation, resource_type, resource_id, external_id, user_name,
+              display_name, status, outcome, scim_type, detail, duration_ms, request_body, effect,
+              count, last_occurred_at, token_prefix, aggregate_key)
+    LEFT JOIN organizations o ON r.organization_id IS NULL AND o.id = r.candidate
+  ON CONFLICT (aggregate_key) WHERE aggregate_key IS NOT NULL
+  DO UPDATE SET count = sync_audit_events.count + EXCLUDED.count,
+                last_occurred_at = GREATEST(sync_audit_events.last_occurred_at, EXCLUDED.last_occurred_at)`;
 
 /** How long a row may wait for company, and how many rows one statement takes at most. */
 const BATCH_WINDOW_MS = 5;
@@ -214,20 +248,20 @@ export const ACTIVITY_SQL = `
  */
 export const ACTIVITY_COUNTS_SQL = `
   SELECT e.source, e.operation, e.outcome, e.dry_run AS "dryRun",
-         count(*) FILTER (WHERE e.occurred_at >= now() - interval '24 hours')::int AS "last24Hours",
-         count(*)::int AS "last7Days"
+         coalesce(sum(e.count) FILTER (WHERE e.occurred_at >= now() - interval '24 hours'), 0)::int AS "last24Hours",
+         sum(e.count)::int AS "last7Days"
     FROM sync_audit_events e
    WHERE e.organization_id = $1::uuid AND e.occurred_at >= now() - interval '7 days'
    GROUP BY e.source, e.operation, e.outcome, e.dry_run`;
 
 /** Entra's failures only: a manual row is a committed change, never a failure of the sync. */
 export const FREQUENT_ERRORS_SQL = `
-  SELECT e.status, e.scim_type AS "scimType", e.detail, count(*)::int AS count, max(e.occurred_at) AS "lastAt"
+  SELECT e.status, e.scim_type AS "scimType", e.detail, sum(e.count)::int AS count, max(e.occurred_at) AS "lastAt"
     FROM sync_audit_events e
    WHERE e.organization_id = $1::uuid AND e.occurred_at >= now() - interval '7 days' AND e.outcome = 'failure'
      AND e.source = 'scim'
    GROUP BY e.status, e.scim_type, e.detail
-   ORDER BY count(*) DESC, max(e.occurred_at) DESC
+   ORDER BY sum(e.count) DESC, max(e.occurred_at) DESC
    LIMIT $2`;
 
 /**
@@ -254,6 +288,7 @@ export class AuditEventsRepository {
 
   private queue: { row: AuditEventRow; settle: (error?: Error) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private oldestQueuedAt = 0;
 
   /**
    * On the data source, never part of a request's transaction, batched with the rows of other
@@ -261,9 +296,13 @@ export class AuditEventsRepository {
    */
   insertStandalone(row: AuditEventRow): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (this.queue.length === 0) this.oldestQueuedAt = performance.now();
       this.queue.push({ row, settle: (error) => (error === undefined ? resolve() : reject(error)) });
-      if (this.queue.length >= MAX_BATCH) this.writeQueued();
-      else this.timer ??= setTimeout(() => this.writeQueued(), BATCH_WINDOW_MS);
+      // Full, or the oldest row waited its window already: under load the timer below runs late
+      // (a busy event loop), so every new row also checks the oldest one's age.
+      if (this.queue.length >= MAX_BATCH || performance.now() - this.oldestQueuedAt >= BATCH_WINDOW_MS) {
+        this.writeQueued();
+      } else this.timer ??= setTimeout(() => this.writeQueued(), BATCH_WINDOW_MS);
     });
   }
 
@@ -285,6 +324,18 @@ export class AuditEventsRepository {
         }
       },
     );
+  }
+
+  /** Folded rows of 401s and 429s, one statement for the lot (keys are distinct within it). */
+  async upsertAggregates(rows: readonly AggregatedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.dataSource.query(UPSERT_AGGREGATES, [
+      ...batchParams(rows.map((aggregated) => aggregated.row)),
+      rows.map((aggregated) => aggregated.count),
+      rows.map((aggregated) => aggregated.lastOccurredAt),
+      rows.map((aggregated) => aggregated.tokenPrefix),
+      rows.map((aggregated) => aggregated.key),
+    ]);
   }
 
   /**
@@ -313,6 +364,19 @@ export class AuditEventsRepository {
       rows.map((row) => row.durationMs),
       rows.map((row) => row.effect),
     ]);
+  }
+
+  /**
+   * Which of these rows are stored already (same request id and arrival time): a row kept for a
+   * retry may have been committed by a statement whose answer the failing connection lost.
+   */
+  async storedAlready(rows: readonly AuditEventRow[]): Promise<Set<string>> {
+    const stored = await this.dataSource.query<{ key: string }[]>(
+      `SELECT request_id || '@' || (extract(epoch FROM occurred_at) * 1000)::bigint AS key
+         FROM sync_audit_events WHERE request_id = ANY($1::text[])`,
+      [rows.map((row) => row.requestId)],
+    );
+    return new Set(stored.map((row) => row.key));
   }
 
   async page(

@@ -29,6 +29,9 @@ const event: AuditEventRecord = {
   durationMs: 4,
   requestBody: { userName: 'bob' },
   effect: null,
+  count: 1,
+  lastOccurredAt: null,
+  tokenPrefix: null,
 };
 
 describe('export formats', () => {
@@ -46,8 +49,11 @@ describe('export formats', () => {
     expect(line).toContain(",'=cmd|calc,");
     expect(line).toContain(',"bob, ""the builder""","line\nbreak",');
     expect(line).toContain(",'-1 is not a valid id,");
-    // source comes last (added after the first release), so the columns before it never moved.
-    expect(line).toContain(',"{""userName"":""bob""}",,scim\r\n');
-    expect(csvHeader().endsWith(',requestBody,effect,source\r\n')).toBe(true);
+    // source and the folded rows' columns come last (added after the first release), so the
+    // columns before them never moved.
+    expect(line).toContain(',"{""userName"":""bob""}",,scim,1,,\r\n');
+    expect(csvHeader().endsWith(',requestBody,effect,source,count,lastOccurredAt,tokenPrefix\r\n')).toBe(
+      true,
+    );
   });
 });

@@ -40,6 +40,9 @@ export const CSV_COLUMNS: readonly (keyof AuditEventRecord)[] = [
   'requestBody',
   'effect',
   'source',
+  'count',
+  'lastOccurredAt',
+  'tokenPrefix',
 ];
 
 export function ndjsonLine(event: AuditEventRecord): string {

@@ -37,6 +37,8 @@ export interface AuditFailure {
   detail: string;
 }
 
+export type AuditAggregation = 'source' | 'organization';
+
 export type AuditDescription = { operation?: AuditOperation } & AuditTarget;
 
 function appendCapped(into: CappedIds | undefined, ids: readonly string[]): CappedIds {
@@ -64,6 +66,12 @@ export class RequestAudit {
   written = false;
   /** The row was inserted in the current transaction attempt (committed only if it commits). */
   insertedInTransaction = false;
+  /**
+   * Set when the request was refused by a limit (429): its row is folded into one row per minute,
+   * per source ('source': client address and token prefix) or per organization and source
+   * ('organization'). Unauthenticated 401s are folded per source without being marked.
+   */
+  aggregateBy?: AuditAggregation;
   /** The handler attempts in flight, so a write after an aborted connection waits for them. */
   inFlight?: Promise<unknown>;
   private description: AuditDescription = {};
@@ -186,4 +194,10 @@ export function noteAuditCaller(request: unknown, caller: AuditCaller | undefine
 export function noteAuditFailure(request: unknown, failure: AuditFailure): void {
   const audit = requestAuditOf(request);
   if (audit) audit.failure = { status: failure.status, scimType: failure.scimType, detail: failure.detail };
+}
+
+/** A limit refused the request: its audit row is aggregated (see RequestAudit.aggregateBy). */
+export function noteAuditAggregation(request: unknown, by: AuditAggregation): void {
+  const audit = requestAuditOf(request);
+  if (audit) audit.aggregateBy = by;
 }

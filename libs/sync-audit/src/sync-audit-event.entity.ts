@@ -32,6 +32,8 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('IX_sync_audit_events_detail_trgm', { synchronize: false })
 @Index('IX_sync_audit_events_manual_organization_time', { synchronize: false })
 @Index('IX_sync_audit_events_manual_time', { synchronize: false })
+@Index('UQ_sync_audit_events_aggregate_key', { synchronize: false })
+@Check('CHK_sync_audit_events_count', `count >= 1`)
 export class SyncAuditEvent {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_sync_audit_events' })
   id!: string;
@@ -117,4 +119,20 @@ export class SyncAuditEvent {
 
   @Column({ type: 'jsonb', nullable: true })
   effect!: unknown;
+
+  /** Requests the row stands for: 1, or more for a folded row of 401s / 429s. */
+  @Column({ type: 'integer', default: 1 })
+  count!: number;
+
+  /** Folded rows: when the last request they count arrived. */
+  @Column({ name: 'last_occurred_at', type: 'timestamptz', nullable: true })
+  lastOccurredAt!: Date | null;
+
+  /** Folded rows: the presented API token's lookup prefix, if it had our form. */
+  @Column({ name: 'token_prefix', type: 'text', nullable: true })
+  tokenPrefix!: string | null;
+
+  /** Folded rows: what they are folded by (source, minute, ...); unique among them. */
+  @Column({ name: 'aggregate_key', type: 'text', nullable: true })
+  aggregateKey!: string | null;
 }

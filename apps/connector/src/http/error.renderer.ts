@@ -5,7 +5,7 @@ import { ScimError } from '../../../../libs/scim-protocol/src/scim.error.js';
 import { isScimPath } from '../../../../libs/scim/src/scim.routes.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
-const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 export interface ClassifiedError {
   status: number;
@@ -43,7 +43,15 @@ function httpExceptionDetail(exception: HttpException): string {
 
 export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof ScimError) {
-    return { status: error.status, scimType: error.scimType, detail: error.detail };
+    const classified: ClassifiedError = {
+      status: error.status,
+      scimType: error.scimType,
+      detail: error.detail,
+    };
+    if (error.retryAfterSeconds !== undefined) {
+      classified.headers = { 'retry-after': String(error.retryAfterSeconds) };
+    }
+    return classified;
   }
   if (error instanceof HttpException) {
     // Nest wraps Fastify's own 4xx errors (body parsing, limits) in an HttpException.

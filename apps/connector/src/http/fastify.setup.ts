@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { BadRequestException } from '@nestjs/common';
-import { LogController } from 'fastify';
+import { type ConnectionError, LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '../../../../libs/config/src/app.config.js';
 import {
@@ -11,11 +12,15 @@ import {
 import { maskSecrets } from '../../../../libs/sync-audit/src/audit.redaction.js';
 import { ScimError } from '../../../../libs/scim-protocol/src/scim.error.js';
 import { isScimPath } from '../../../../libs/scim/src/scim.routes.js';
+import { ScimLimiter } from '../../../../libs/limits/src/scim-limiter.js';
+import { registerScimLimitHooks } from '../../../../libs/limits/src/scim-limits.hooks.js';
+import { noteAuditAggregation } from '../../../../libs/sync-audit/src/request-audit.state.js';
 import {
   auditedJsonParser,
   registerSyncAuditHooks,
 } from '../../../../libs/sync-audit/src/sync-audit.hooks.js';
-import { SCIM_CONTENT_TYPE } from './error.renderer.js';
+import { SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA } from './error.renderer.js';
+import { sendError } from './all-exceptions.filter.js';
 import { setupOpenApi } from './openapi.setup.js';
 
 /**
@@ -28,6 +33,61 @@ export function acceptedRequestId(given: unknown): string | undefined {
   return typeof given === 'string' && REQUEST_ID.test(given) && maskSecrets(given) === given
     ? given
     : undefined;
+}
+
+/**
+ * The 429 of a refusal. Made once per detail and wait (a few dozen in all), not per request: a
+ * flood of refusals should not pay for an Error's stack trace each.
+ */
+const refusals = new Map<string, ScimError>();
+function tooManyRequests(refusal: { detail: string; retryAfterSeconds: number }): ScimError {
+  const key = `${refusal.retryAfterSeconds}|${refusal.detail}`;
+  let error = refusals.get(key);
+  if (!error) {
+    error = ScimError.tooManyRequests(refusal.detail, refusal.retryAfterSeconds);
+    if (refusals.size < 1_000) refusals.set(key, error);
+  }
+  return error;
+}
+
+/** A hop count as the function Fastify would make of it (the adapter's option type omits numbers). */
+function trustProxyOption(
+  trust: AppConfig['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return (_address: string, hop: number) => hop < trust;
+}
+
+/**
+ * Node's answer to a request it could not parse (431 for headers or a URL over the limit, 408, 400),
+ * in the SCIM envelope when the request line names a /scim path. There is no request object yet:
+ * the raw bytes Node kept are all there is to go by.
+ */
+function clientErrorHandler(error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request line or headers are larger than this server accepts.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request did not arrive in time.']
+        : [400, 'The request is not valid HTTP.'];
+  // Fastify's type describes rawPacket as a serialized Buffer; at run time it is Node's Buffer.
+  const raw: unknown = error.rawPacket;
+  const requestLine = Buffer.isBuffer(raw) ? raw.subarray(0, 64).toString('latin1') : '';
+  const scim = /^[A-Z]+ \/scim\//.test(requestLine);
+  const body = JSON.stringify(
+    scim
+      ? { schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail }
+      : { statusCode: status, error: STATUS_CODES[status], message: detail },
+  );
+  const type = scim ? SCIM_CONTENT_TYPE : 'application/json; charset=utf-8';
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: ${type}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
@@ -46,8 +106,19 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     genReqId: (request: IncomingMessage) =>
       acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
     bodyLimit: config.scimBodyLimitBytes,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
+    // `/Users/` is `/Users`: Microsoft's own SCIM Postman collection sends `GET /Users/?filter=`.
+    routerOptions: { ignoreTrailingSlash: true },
+    // Requests Node refuses before routing (a URL beyond the header limit) still answer in the
+    // caller's format: the SCIM envelope under /scim.
+    clientErrorHandler,
+    // Whose X-Forwarded-For to believe for request.ip (TRUST_PROXY): the limits and the audit key
+    // on the client address, which behind an ingress is only the real one when this is set.
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Drain on shutdown without resets (see HttpDrain, started by main.ts): requests on sockets
+    // that are still open are served, with `Connection: close`; Fastify must not answer them 503
+    // without an audit row, nor destroy sockets whose next request is already on the wire.
+    return503OnClosing: false,
+    forceCloseConnections: false,
   });
 }
 
@@ -74,6 +145,16 @@ export function configureFastify(app: NestFastifyApplication, config: AppConfig)
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     request.publicBaseUrl = config.publicBaseUrl ?? `${request.protocol}://${request.host}`;
+  });
+  // After the audit (which records refusals) and the request id, before the body is read and
+  // before the token guard's database lookup: per-organization rate and concurrency, and
+  // addresses / token prefixes that keep failing authentication (docs/limits.md).
+  registerScimLimitHooks(fastify, new ScimLimiter(config.scimLimits), {
+    isLimited: isScimPath,
+    refusalDelayMs: config.scimLimits.refusalDelayMs,
+    refuse: (request, reply, refusal) => sendError(tooManyRequests(refusal), request, reply),
+    onRefused: (request, refusal) =>
+      noteAuditAggregation(request, refusal.kind === 'authentication-failures' ? 'source' : 'organization'),
   });
   // Text PostgreSQL cannot hold (U+0000, unpaired surrogates) and absurd nesting are the caller's
   // mistake: refused here, naming where, before any query could fail on them with a 500.

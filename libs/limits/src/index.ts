@@ -1,0 +1,3 @@
+export * from './bounded-buckets.js';
+export * from './scim-limiter.js';
+export * from './scim-limits.hooks.js';
