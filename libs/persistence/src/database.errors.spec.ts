@@ -40,6 +40,21 @@ function dataSource(extra: Record<string, unknown> = {}): DataSource {
   return new DataSource({ type: 'postgres', url, poolSize: 2, extra, logging: false });
 }
 
+/** Polls pg_stat_activity until backend `pid` runs pg_sleep (how often to look, not a guess). */
+async function sleepingBackend(pid: number): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt += 1) {
+    const active = await admin((client) =>
+      client.query(
+        "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'",
+        [pid],
+      ),
+    );
+    if (active.rowCount) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`backend ${pid} never started its pg_sleep`);
+}
+
 async function terminate(pid: number): Promise<void> {
   await admin((client) => client.query('SELECT pg_terminate_backend($1)', [pid]));
 }
@@ -89,6 +104,9 @@ describe('isDatabaseUnavailable, on errors captured from a real PostgreSQL', () 
           // Killed under a running statement, then used again: the rest of the request meets a
           // query runner TypeORM released when the connection emitted its error.
           const running = caught(() => manager.query('SELECT pg_sleep(30)'));
+          // Terminate only once the backend is inside the sleep: killed earlier, the statement
+          // would fail as "connection terminated" before it ran, a different (also valid) case.
+          await sleepingBackend(pid);
           await terminate(pid);
           errors.push(await running);
           errors.push(await caught(() => manager.query('SELECT 1')));
@@ -96,7 +114,11 @@ describe('isDatabaseUnavailable, on errors captured from a real PostgreSQL', () 
         }),
       );
       expect(errors[0]).toMatchObject({ driverError: { code: '57P01', severity: 'FATAL' } });
-      expect((errors[1] as Error).constructor.name).toMatch(/^QueryRunner(Provider)?AlreadyReleasedError$/);
+      // Depending on whether TypeORM has seen the connection's error yet, the next statement meets a
+      // released query runner or a client that is no longer queryable: both are the same outage.
+      expect(`${(errors[1] as Error).constructor.name}: ${(errors[1] as Error).message}`).toMatch(
+        /^QueryRunner(Provider)?AlreadyReleasedError|^QueryFailedError: .*(not queryable|Connection terminated)/,
+      );
       for (const error of errors) expect(isDatabaseUnavailable(error)).toBe(true);
     } finally {
       await source.destroy();
