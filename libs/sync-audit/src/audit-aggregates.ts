@@ -88,15 +88,27 @@ export function aggregatedRow(
   };
 }
 
-/** Folded rows waiting for their next write; bounded in keys, written on a short timer. */
+/** Retries of folded rows the database could not take back off from the first delay to the last. */
+export const AGGREGATE_RETRY_FIRST_MS = 100;
+export const AGGREGATE_RETRY_LAST_MS = 2_000;
+
+/**
+ * Folded rows waiting for their next write; bounded in keys, written on a short timer. When a
+ * write fails because the database is unavailable, its rows go back to waiting (merged with what
+ * arrived since) and are retried with backoff, so a flood during a short outage is still counted;
+ * beyond MAX_PENDING_AGGREGATES keys waiting, rows are given up (`failed`). A write whose commit
+ * was lost with the connection may be counted twice: the counts are flood sizes, not ledgers.
+ */
 export class AuditAggregates {
   private readonly waiting = new Map<string, AggregatedRow>();
   private readonly writing = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private retryDelayMs = AGGREGATE_RETRY_FIRST_MS;
 
   constructor(
     private readonly write: (rows: AggregatedRow[]) => Promise<void>,
     private readonly failed: (error: unknown, rows: AggregatedRow[]) => void,
+    private readonly retryable: (error: unknown) => boolean = () => false,
   ) {}
 
   get size(): number {
@@ -104,13 +116,7 @@ export class AuditAggregates {
   }
 
   add(aggregated: AggregatedRow): void {
-    const same = this.waiting.get(aggregated.key);
-    if (same) {
-      same.count += aggregated.count;
-      if (aggregated.lastOccurredAt > same.lastOccurredAt) same.lastOccurredAt = aggregated.lastOccurredAt;
-      return;
-    }
-    this.waiting.set(aggregated.key, aggregated);
+    this.merge(aggregated);
     if (this.waiting.size >= MAX_PENDING_AGGREGATES) this.writeNow();
     else this.timer ??= setTimeout(() => this.writeNow(), AGGREGATE_WINDOW_MS);
   }
@@ -121,14 +127,42 @@ export class AuditAggregates {
     while (this.writing.size > 0) await Promise.allSettled([...this.writing]);
   }
 
+  private merge(aggregated: AggregatedRow): void {
+    const same = this.waiting.get(aggregated.key);
+    if (!same) {
+      this.waiting.set(aggregated.key, aggregated);
+      return;
+    }
+    same.count += aggregated.count;
+    if (aggregated.lastOccurredAt > same.lastOccurredAt) same.lastOccurredAt = aggregated.lastOccurredAt;
+  }
+
   private writeNow(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.waiting.size === 0) return;
     const rows = [...this.waiting.values()];
     this.waiting.clear();
-    const writing = this.write(rows).catch((error: unknown) => this.failed(error, rows));
+    const writing = this.write(rows).then(
+      () => {
+        this.retryDelayMs = AGGREGATE_RETRY_FIRST_MS;
+      },
+      (error: unknown) => this.writeFailed(error, rows),
+    );
     this.writing.add(writing);
     void writing.finally(() => this.writing.delete(writing));
+  }
+
+  private writeFailed(error: unknown, rows: AggregatedRow[]): void {
+    if (!this.retryable(error) || this.waiting.size + rows.length > MAX_PENDING_AGGREGATES) {
+      this.failed(error, rows);
+      return;
+    }
+    for (const row of rows) this.merge(row);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.writeNow(), this.retryDelayMs);
+    // Retrying never keeps the process alive on its own; shutdown flushes.
+    this.timer.unref();
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, AGGREGATE_RETRY_LAST_MS);
   }
 }

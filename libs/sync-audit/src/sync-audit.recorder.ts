@@ -70,6 +70,7 @@ export class SyncAuditRecorder {
     (rows) => this.events.upsertAggregates(rows),
     (error, rows) =>
       this.logger.error(`${rows.length} aggregated audit rows could not be written: ${messageOf(error)}`),
+    isDatabaseUnavailable,
   );
   private readonly spool: AuditEventRow[] = [];
   private dropped: { count: number; firstAt: Date; lastAt: Date } | undefined;
