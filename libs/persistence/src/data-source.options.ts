@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 
 export interface DatabaseConnectionSettings {
@@ -16,12 +17,38 @@ export interface SchemaParts {
 }
 
 /** One definition shared by the app, the CLI and the TypeORM CLI's data source. */
+/**
+ * node-postgres with one change: every pooled client has an `error` listener for its whole life.
+ * A backend that is terminated (failover, restart, pg_terminate_backend) sends an error that node-pg
+ * hands to the active query, to TypeORM's listener while a query runner holds the client, or to the
+ * pool's idle listener; but a second error, or one that arrives while the client changes hands,
+ * would otherwise be an `error` event nobody listens to, which ends the Node process. The owner
+ * still sees every error as before; this listener only keeps a stray one from crashing every
+ * tenant's requests (seen under test/database-faults.e2e-spec.ts).
+ */
+class ClientGuardedPool extends pg.Pool {
+  constructor(options?: pg.PoolConfig) {
+    super(options);
+    this.on('connect', (client) => client.on('error', ignoreStrayClientError));
+  }
+}
+
+function ignoreStrayClientError(): void {
+  // Deliberately empty: see ClientGuardedPool.
+}
+
+/** The `pg` module TypeORM drives, with ClientGuardedPool as its Pool. */
+export const guardedPg: typeof pg = Object.assign(Object.create(pg) as typeof pg, {
+  Pool: ClientGuardedPool,
+});
+
 export function buildDataSourceOptions(
   settings: DatabaseConnectionSettings,
   schema: SchemaParts,
 ): DataSourceOptions {
   return {
     type: 'postgres',
+    driver: guardedPg,
     url: settings.url,
     entities: schema.entities,
     migrations: schema.migrations,
