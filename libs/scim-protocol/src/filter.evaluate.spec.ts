@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesFilter } from './filter.evaluate.js';
+import { matchesFilter, matchesValueFilter } from './filter.evaluate.js';
 import { parseFilter } from './filter.parser.js';
 import { type JsonObject } from './json.util.js';
 import { ScimError } from './scim.error.js';
@@ -103,5 +103,13 @@ describe('matchesFilter agrees with the SQL compiler', () => {
       expect((caught as ScimError).scimType).toBe('invalidFilter');
       expect((caught as ScimError).detail).toMatch(message);
     }
+  });
+});
+
+describe('values String() cannot convert', () => {
+  it('compares an object without a prototype like any other object, instead of throwing', () => {
+    const element = { value: Object.assign(Object.create(null) as object, { primary: false }) };
+    expect(matchesValueFilter(element, parseFilter('value eq "x"'))).toBe(false);
+    expect(matchesValueFilter(element, parseFilter('value ne "x"'))).toBe(true);
   });
 });

@@ -265,7 +265,16 @@ function compareValue(
     case 'dateTime':
       return compareOrdered(toTime(actual), op, filterDateTime(expected));
     default:
-      return compareString(String(actual), op, String(expected), caseExact);
+      return compareString(textOf(actual), op, String(expected), caseExact);
+  }
+}
+
+/** String(value), except for objects without a prototype (String() throws on them). */
+function textOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
   }
 }
 
