@@ -366,6 +366,10 @@ describe('SCIM /Groups and memberships as Entra sends them', () => {
     expect(response.body.members).toHaveLength(12000);
     expect(new Set(response.body.members.map((m: { value: string }) => m.value)).size).toBe(12000);
     expect(response.body.id).toBe(group);
+    // A projection of the members is built in memory, so it is bounded (12,000 > SCIM_LIST_MAX_MEMBERS).
+    const projected = await scim.get(`/Groups/${group}?attributes=members.value`);
+    expect(projected.status).toBe(400);
+    expect(projected.body).toMatchObject({ scimType: 'tooMany' });
   });
 
   it('answers unknown group ids with 404', async () => {

@@ -127,8 +127,8 @@ export class ScimGroupsService {
     );
     if (members.length <= cap) return members;
     throw ScimError.tooMany(
-      `the ${rows.length} groups of this page have more than ${cap} members together, more than one list response embeds; ` +
-        `ask with excludedAttributes=members and read each group's members with GET /Groups/{id}, or ask with a smaller count`,
+      `the ${rows.length} group(s) of this answer have more than ${cap} members together, more than one response builds in memory; ` +
+        `ask without a projection of members (GET /Groups/{id} streams them whole), with excludedAttributes=members, or with a smaller count`,
     );
   }
 
@@ -153,7 +153,8 @@ export class ScimGroupsService {
     }
     beforeMemberRead?.();
     if ((projection.attributes ?? []).some((path) => /^members\./i.test(path))) {
-      const members = await this.groups.membersOf(tenant.organizationId, [row.id]);
+      // Projected members are built in memory: bounded like a list page's, not by the group's size.
+      const members = await this.cappedMembersOf(tenant, [row]);
       return {
         status: 200,
         etag,
