@@ -16,7 +16,7 @@ const execFileAsync = promisify(execFile);
 
 /**
  * The limit the connector is compared with: the same database work done by a bare client at the
- * same concurrency. Both statements are the connector's own (UsersRepository, AuditEventsRepository)
+ * same concurrency. Both statements are the connector's own (UsersRepository, AuditEventsWriter)
  * minus what only the connector needs (token check, transaction per request, revival probe).
  */
 

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedDatabase } from '../libs/persistence/src/embedded-postgres.server.js';
+import { startEmbeddedDatabase } from '#persistence';
 
 export interface BenchDatabase {
   /** The fresh database the connector, the seeding and the baselines use. */

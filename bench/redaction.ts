@@ -1,4 +1,4 @@
-import { maskSecrets, storableJson, storableUnparsedBody } from '../libs/sync-audit/src/audit.redaction.js';
+import { maskSecrets, storableJson, storableUnparsedBody } from '#audit-log';
 import { createUserBody } from './entra.js';
 import { median } from './stats.js';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { API_TOKEN, generateToken } from '../libs/auth/src/token.secret.js';
+import { API_TOKEN, generateToken } from '#auth';
 
 /**
  * Seeding by bulk SQL (INSERT ... SELECT generate_series), not through the SCIM API: 1,000,000

@@ -1,6 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { withoutSecrets } from '../libs/scim-protocol/src/secret.attributes.js';
-import type { ResourceTypeName } from '../libs/scim-protocol/src/schemas.definition.js';
+import { withoutSecrets, type ResourceTypeName } from '#scim-protocol';
 
 /** Rows rewritten per statement, so a large organization's table is never locked for long. */
 const BATCH = 1_000;

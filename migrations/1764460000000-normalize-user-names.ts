@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { normalizeUserName } from '../libs/users/src/user-name.js';
+import { normalizeUserName } from '#users';
 
 /**
  * userNames are now stored normalized (fullwidth folded, NFC, trimmed: `normalizeUserName`). This

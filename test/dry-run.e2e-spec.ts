@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Module, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScimPrincipal, ScimTokenGuard } from '../libs/auth/src/scim-token.guard.js';
-import type { AuthenticatedToken } from '../libs/auth/src/api-tokens.service.js';
-import { AuthModule } from '../libs/auth/src/auth.module.js';
-import { SqlExecutor } from '../libs/persistence/src/sql.executor.js';
-import { DryRunInterceptor } from '../libs/scim/src/dry-run.interceptor.js';
-import { SCIM_TENANT_ROUTES } from '../libs/scim/src/scim.routes.js';
+import { ScimPrincipal, ScimTokenGuard, DryRunInterceptor, SCIM_TENANT_ROUTES } from '#scim';
+import { type AuthenticatedToken, AuthModule } from '#auth';
+import { SqlExecutor } from '#persistence';
 import { expectNothingCommitted, snapshotTables } from './support/db-snapshot.js';
 import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 

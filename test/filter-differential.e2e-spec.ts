@@ -13,18 +13,24 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { effectiveGlobalRole, rolesOfEntries } from '../libs/roles/src/role-assignment.js';
-import type { Filter } from '../libs/scim-protocol/src/filter.ast.js';
-import { matchesFilter } from '../libs/scim-protocol/src/filter.evaluate.js';
-import { parseFilter } from '../libs/scim-protocol/src/filter.parser.js';
-import { compileFilterToSql } from '../libs/scim-protocol/src/filter.sql.js';
-import type { JsonObject } from '../libs/scim-protocol/src/json.util.js';
-import { normalizeResource } from '../libs/scim-protocol/src/patch.values.js';
-import { normalizeUserName } from '../libs/users/src/user-name.js';
-import { SCHEMA_URN } from '../libs/scim-protocol/src/schemas.definition.js';
-import { ScimError } from '../libs/scim-protocol/src/scim.error.js';
-import { storedAttributesOf, toScimUser, USER_FILTER_COLUMNS } from '../libs/users/src/scim-user.mapper.js';
-import type { ScimUserState, UserRow } from '../libs/users/src/users.repository.js';
+import {
+  effectiveGlobalRole,
+  rolesOfEntries,
+  storedAttributesOf,
+  toScimUser,
+  USER_FILTER_COLUMNS,
+} from '#scim';
+import {
+  type Filter,
+  matchesFilter,
+  parseFilter,
+  compileFilterToSql,
+  type JsonObject,
+  normalizeResource,
+  SCHEMA_URN,
+  ScimError,
+} from '#scim-protocol';
+import { normalizeUserName, type ScimUserState, type UserRow } from '#users';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const ENTERPRISE = SCHEMA_URN.enterpriseUser;

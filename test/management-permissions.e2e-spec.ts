@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlExecutor } from '../libs/persistence/src/sql.executor.js';
+import { SqlExecutor } from '#persistence';
 import { entraUserBody, scimClient } from './support/scim-client.js';
 import { cli, seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 

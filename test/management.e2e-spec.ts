@@ -1,10 +1,6 @@
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  MANUAL_CHANGE_SINK,
-  type ManualChange,
-  type ManualChangeSink,
-} from '../libs/management/src/manual-change.recorder.js';
+import { MANUAL_CHANGE_SINK, type ManualChange, type ManualChangeSink } from '#management';
 import { entraUserBody, scimClient } from './support/scim-client.js';
 import { cli, seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MULTI_VALUED_ENTRIES, MAX_PATCH_OPERATIONS } from '../libs/scim-protocol/src/limits.js';
+import { MAX_MULTI_VALUED_ENTRIES, MAX_PATCH_OPERATIONS } from '#scim-protocol';
 import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 import { ERROR_SCHEMA, entraUserBody, scimClient } from './support/scim-client.js';
 

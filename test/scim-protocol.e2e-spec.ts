@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlExecutor } from '../libs/persistence/src/sql.executor.js';
+import { SqlExecutor } from '#persistence';
 import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 import { ERROR_SCHEMA, entraUserBody, scimClient } from './support/scim-client.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncAuditRecorder } from '../libs/sync-audit/src/sync-audit.recorder.js';
+import { SyncAuditRecorder } from '#audit-log';
 import { settleAudit } from './support/db-snapshot.js';
 import { waitFor } from './support/eventually.js';
 import { cli, seedOrganization, startTestApp, type TestApp } from './support/test-app.js';

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEventRow } from '../libs/sync-audit/src/audit-event.builder.js';
-import { AuditEventsRepository } from '../libs/sync-audit/src/audit-events.repository.js';
+import { type AuditEventRow, AuditEventsWriter } from '#audit-log';
 import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 
 function row(requestId: string, overrides: Partial<AuditEventRow> = {}): AuditEventRow {
@@ -47,7 +46,7 @@ describe('audit rows written after the response, in batches', () => {
   });
 
   it('stores every row of a burst, resolves the organization candidate, and keeps JSON intact', async () => {
-    const repository = t.app.get(AuditEventsRepository);
+    const repository = t.app.get(AuditEventsWriter);
     await Promise.all(
       Array.from({ length: 450 }, (_, i) =>
         repository.insertStandalone(
@@ -72,7 +71,7 @@ describe('audit rows written after the response, in batches', () => {
   });
 
   it('does not lose the other rows of a batch when one row cannot be stored', async () => {
-    const repository = t.app.get(AuditEventsRepository);
+    const repository = t.app.get(AuditEventsWriter);
     const results = await Promise.allSettled([
       repository.insertStandalone(row('mixed-1')),
       repository.insertStandalone(row('mixed-bad', { status: 999 })),

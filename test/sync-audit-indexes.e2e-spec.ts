@@ -4,8 +4,9 @@ import {
   ACTIVITY_SQL,
   FREQUENT_ERRORS_SQL,
   PRUNE_BATCH_SQL,
-} from '../libs/sync-audit/src/audit-events.repository.js';
-import { eventsPageQuery, type AuditEventFilter } from '../libs/sync-audit/src/audit-events.query.js';
+  eventsPageQuery,
+  type AuditEventFilter,
+} from '#audit-api';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const ROWS = 200_000;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncAuditRecorder } from '../libs/sync-audit/src/sync-audit.recorder.js';
+import { SyncAuditRecorder } from '#audit-log';
 import { entraUserBody, scimClient } from './support/scim-client.js';
 import { cli, seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 

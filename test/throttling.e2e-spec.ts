@@ -3,12 +3,10 @@ import { Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Controller, Get, Injectable, Module, Param, UseGuards, UseInterceptors } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthModule } from '../libs/auth/src/auth.module.js';
-import { ScimTokenGuard } from '../libs/auth/src/scim-token.guard.js';
-import { scimLimiterOf } from '../libs/limits/src/scim-limits.hooks.js';
-import { DryRunInterceptor } from '../libs/scim/src/dry-run.interceptor.js';
-import { SCIM_TENANT_ROUTES } from '../libs/scim/src/scim.routes.js';
-import { SyncAuditRecorder } from '../libs/sync-audit/src/sync-audit.recorder.js';
+import { AuthModule } from '#auth';
+import { ScimTokenGuard, DryRunInterceptor, SCIM_TENANT_ROUTES } from '#scim';
+import { scimLimiterOf } from '#limits';
+import { SyncAuditRecorder } from '#audit-log';
 import { waitFor } from './support/eventually.js';
 import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 

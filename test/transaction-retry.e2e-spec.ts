@@ -2,7 +2,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import pg from 'pg';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { SyncAuditRecorder } from '../libs/sync-audit/src/sync-audit.recorder.js';
+import { SyncAuditRecorder } from '#audit-log';
 import { entraUserBody, scimClient } from './support/scim-client.js';
 import { cli, seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { SyncAuditRecorder } from '../../libs/sync-audit/src/sync-audit.recorder.js';
+import { SyncAuditRecorder } from '#audit-log';
 import { waitFor } from './eventually.js';
 import type { TestApp } from './test-app.js';
 import type { TestDatabase } from './test-database.js';

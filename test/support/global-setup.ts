@@ -6,8 +6,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { TestProject } from 'vitest/node';
 import { SCHEMA } from '../../apps/connector/src/database/schema.js';
-import { buildDataSourceOptions } from '../../libs/persistence/src/data-source.options.js';
-import { startEmbeddedDatabase } from '../../libs/persistence/src/embedded-postgres.server.js';
+import { buildDataSourceOptions, startEmbeddedDatabase } from '#persistence';
 import { databaseUrlFor } from './database-url.js';
 
 declare module 'vitest' {

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../apps/connector/src/create-app.js';
 import { runCli } from '../../apps/connector/src/cli/operator-cli.js';
-import { loadConfig } from '../../libs/config/src/app.config.js';
+import { loadConfig } from '#config';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface TestApp {

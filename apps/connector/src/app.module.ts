@@ -1,14 +1,14 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AuthModule } from '../../../libs/auth/src/auth.module.js';
-import type { AppConfig } from '../../../libs/config/src/app.config.js';
-import { ConfigModule } from '../../../libs/config/src/config.module.js';
-import { HealthModule } from '../../../libs/health/src/health.module.js';
-import { ManagementModule } from '../../../libs/management/src/management.module.js';
-import { OrganizationsModule } from '../../../libs/organizations/src/organizations.module.js';
-import { PersistenceModule } from '../../../libs/persistence/src/persistence.module.js';
-import { ScimModule } from '../../../libs/scim/src/scim.module.js';
-import { SyncAuditModule } from '../../../libs/sync-audit/src/sync-audit.module.js';
+import { AuthModule } from '#auth';
+import { type AppConfig, ConfigModule } from '#config';
+import { HealthModule } from '#health';
+import { ManagementModule } from '#management';
+import { OrganizationsModule } from '#organizations';
+import { PersistenceModule } from '#persistence';
+import { ScimModule } from '#scim';
+import { AuditApiModule } from '#audit-api';
+import { AuditLogModule } from '#audit-log';
 import { SCHEMA } from './database/schema.js';
 import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 
@@ -38,7 +38,8 @@ export class AppModule {
         ),
         OrganizationsModule,
         AuthModule,
-        SyncAuditModule,
+        AuditLogModule,
+        AuditApiModule,
         ScimModule,
         ManagementModule,
         HealthModule,

@@ -1,7 +1,7 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AppConfig } from '../../../libs/config/src/app.config.js';
+import type { AppConfig } from '#config';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { configureFastify, createFastifyAdapter } from './http/fastify.setup.js';
 

@@ -9,7 +9,7 @@ import {
   PrimaryColumn,
   type Relation,
 } from 'typeorm';
-import { User } from '../../users/src/user.entity.js';
+import { User } from '#users';
 
 /**
  * Only a hash of the secret is stored. The public prefix is the lookup key, so authentication is

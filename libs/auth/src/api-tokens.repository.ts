@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SqlExecutor } from '../../persistence/src/sql.executor.js';
-import type { GlobalRole } from '../../roles/src/global-role.js';
+import { SqlExecutor } from '#persistence';
+import type { GlobalRole } from '#roles';
 
 export interface TokenForAuthentication {
   id: string;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
-import { OrganizationsService } from '../../organizations/src/organizations.service.js';
-import { isUuid } from '../../persistence/src/uuid.js';
-import type { GlobalRole } from '../../roles/src/global-role.js';
-import { UsersRepository } from '../../users/src/users.repository.js';
+import { OrganizationsService } from '#organizations';
+import { isUuid } from '#persistence';
+import type { GlobalRole } from '#roles';
+import { UsersRepository } from '#users';
 import { ApiTokensRepository, type TokenSummary } from './api-tokens.repository.js';
 import { API_TOKEN, bearerToken, generateToken, parseToken, secretMatches } from './token.secret.js';
 

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
-import { OrganizationsModule } from '../../organizations/src/organizations.module.js';
-import { UsersModule } from '../../users/src/users.module.js';
+import { OrganizationsModule } from '#organizations';
+import { UsersModule } from '#users';
 import { ApiTokensRepository } from './api-tokens.repository.js';
 import { ApiTokensService } from './api-tokens.service.js';
-import { ScimTokenGuard } from './scim-token.guard.js';
+import { SupportTokensRepository } from './support-tokens.repository.js';
+import { SupportTokensService } from './support-tokens.service.js';
 
+/** API tokens (of an organization's users) and support tokens (of the connector's staff). */
 @Module({
   imports: [OrganizationsModule, UsersModule],
-  providers: [ApiTokensRepository, ApiTokensService, ScimTokenGuard],
-  exports: [ApiTokensService, ScimTokenGuard],
+  providers: [ApiTokensRepository, ApiTokensService, SupportTokensRepository, SupportTokensService],
+  exports: [ApiTokensService, SupportTokensService],
 })
 export class AuthModule {}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { maskSecrets, REDACTED } from '#audit-log';
 import {
   API_TOKEN,
   SUPPORT_TOKEN,
@@ -37,5 +38,13 @@ describe('token secrets', () => {
     expect(bearerToken('Basic abc')).toBeUndefined();
     expect(bearerToken('Bearer')).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
+  });
+
+  it('makes tokens that the audit log masks wherever they appear', () => {
+    for (const kind of [API_TOKEN, SUPPORT_TOKEN]) {
+      const { token } = generateToken(kind);
+      expect(maskSecrets(`a ${token} b`)).toBe(`a ${REDACTED} b`);
+      expect(maskSecrets(`access_token=${token}&x=1`)).not.toContain(token);
+    }
   });
 });

@@ -7,7 +7,7 @@ import {
   PrimaryColumn,
   type Relation,
 } from 'typeorm';
-import { User } from '../../users/src/user.entity.js';
+import { User } from '#users';
 import { Group } from './group.entity.js';
 
 /** One user in one group. Membership changes are inserts and deletes of these rows, never list rewrites. */

@@ -10,7 +10,7 @@ import {
   type Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { Organization } from '../../organizations/src/organization.entity.js';
+import { Organization } from '#organizations';
 
 /** A group of users; those Entra creates are synchronized and read-only outside SCIM. */
 @Entity({ name: 'groups' })

@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
+import { UsersModule } from '#users';
+import { GroupMembershipService } from './group-membership.service.js';
+import { GroupsAdminRepository } from './groups-admin.repository.js';
 import { GroupsRepository } from './groups.repository.js';
-import { ScimGroupsService } from './scim-groups.service.js';
 
 @Module({
-  providers: [GroupsRepository, ScimGroupsService],
-  exports: [GroupsRepository, ScimGroupsService],
+  imports: [UsersModule],
+  providers: [GroupsRepository, GroupsAdminRepository, GroupMembershipService],
+  exports: [GroupsRepository, GroupsAdminRepository, GroupMembershipService],
 })
 export class GroupsModule {}

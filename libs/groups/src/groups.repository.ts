@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { SqlExecutor } from '../../persistence/src/sql.executor.js';
-import { isUuid } from '../../persistence/src/uuid.js';
+import { SqlExecutor, isUuid } from '#persistence';
 
 export interface GroupRow {
   id: string;
@@ -180,26 +179,6 @@ export class GroupsRepository {
     return rows.map((row) => row.userId);
   }
 
-  /**
-   * Locks the users whose memberships a request is about to change, in id order (so parallel
-   * requests cannot deadlock on them), for the rest of the transaction. The leave-all-groups rule
-   * reads a user's other memberships to decide; without this lock two requests removing the user's
-   * last two groups each still see the other's membership (write skew under READ COMMITTED), and a
-   * move (remove from one, add to another) can deactivate a user who is a member. Every statement
-   * after this one sees what the previous holder of the lock committed.
-   *
-   * FOR NO KEY UPDATE, not FOR UPDATE: inserting a membership takes FOR KEY SHARE on the user (the
-   * foreign key), and FOR UPDATE would conflict with another request's foreign-key check and
-   * deadlock two requests adding the same users to different groups.
-   */
-  async lockUsers(organizationId: string, userIds: readonly string[]): Promise<void> {
-    const uuids = [...new Set(userIds.filter(isUuid))].sort();
-    if (uuids.length === 0) return;
-    await this.sql.rows(
-      `SELECT 1 FROM users WHERE organization_id = $1 AND id = ANY ($2::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
-      [organizationId, uuids],
-    );
-  }
 
   /** Set insert: members already present are skipped. Sorted, so parallel requests lock rows in one order. */
   async addMembers(organizationId: string, groupId: string, userIds: readonly string[]): Promise<string[]> {
@@ -240,45 +219,6 @@ export class GroupsRepository {
       [organizationId, groupId, keep.filter(isUuid)],
     );
     return rows.map((row) => row.userId);
-  }
-
-  /**
-   * The setup guide's rule: a synchronized user removed from all synchronized groups is deactivated
-   * (not deleted). Only users this request removed are considered; returns those deactivated.
-   * Correct under concurrency only once the users are locked (lockUsers).
-   */
-  async deactivateUsersWithoutSynchronizedGroup(
-    organizationId: string,
-    userIds: readonly string[],
-  ): Promise<string[]> {
-    if (userIds.length === 0) return [];
-    const rows = await this.sql.rows<{ id: string }>(
-      `UPDATE users u SET active = false, deactivated_by_membership = true, version = u.version + 1, updated_at = now()
-        WHERE u.organization_id = $1 AND u.id = ANY ($2::uuid[])
-          AND u.is_directory_synchronized AND u.active AND u.scim_deleted_at IS NULL
-          AND NOT EXISTS (
-                SELECT 1 FROM group_members gm
-                  JOIN groups g ON g.organization_id = gm.organization_id AND g.id = gm.group_id
-                 WHERE gm.organization_id = $1 AND gm.user_id = u.id AND g.is_directory_synchronized)
-        RETURNING u.id`,
-      [organizationId, userIds],
-    );
-    return rows.map((row) => row.id);
-  }
-
-  /** Users that rule deactivated come back when they join a synchronized group again. */
-  async reactivateUsersDeactivatedByMembership(
-    organizationId: string,
-    userIds: readonly string[],
-  ): Promise<string[]> {
-    if (userIds.length === 0) return [];
-    const rows = await this.sql.rows<{ id: string }>(
-      `UPDATE users u SET active = true, deactivated_by_membership = false, version = u.version + 1, updated_at = now()
-        WHERE u.organization_id = $1 AND u.id = ANY ($2::uuid[]) AND u.deactivated_by_membership AND NOT u.active
-        RETURNING u.id`,
-      [organizationId, userIds],
-    );
-    return rows.map((row) => row.id);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditEventsRepository } from '../../sync-audit/src/audit-events.repository.js';
+import { AuditEventsWriter } from '#audit-log';
 import type { ManualChange, ManualChangeSink } from './manual-change.recorder.js';
 
 /**
@@ -10,7 +10,7 @@ import type { ManualChange, ManualChangeSink } from './manual-change.recorder.js
  */
 @Injectable()
 export class AuditTableManualChangeSink implements ManualChangeSink {
-  constructor(private readonly events: AuditEventsRepository) {}
+  constructor(private readonly events: AuditEventsWriter) {}
 
   async write(changes: readonly ManualChange[]): Promise<void> {
     await this.events.insertManualChanges(

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PERMISSION_KINDS, type PermissionKind } from '../../projects/src/permission-kind.js';
-import { USER_KINDS, type UserKind } from '../../users/src/user.entity.js';
+import { PERMISSION_KINDS, type PermissionKind } from '#projects';
+import { USER_KINDS, type UserKind } from '#users';
 import { PageDto } from './management-common.dto.js';
 
 export class PathGroupDto {

@@ -1,8 +1,4 @@
-import type {
-  ReachingGrant,
-  UserPermissions,
-  ProjectMembers,
-} from '../../projects/src/effective-permissions.repository.js';
+import type { ReachingGrant, UserPermissions, ProjectMembers } from '#projects';
 import type {
   EffectivePermissionsDto,
   EffectiveProjectDto,

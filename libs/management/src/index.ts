@@ -1,4 +1,3 @@
-export * from './group-nested-group.entity.js';
 export * from './management-controller.decorator.js';
 export * from './management.errors.js';
 export * from './management.guard.js';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
-import { PRINCIPAL_TYPES, type PrincipalType } from '../../projects/src/permission-kind.js';
+import { PRINCIPAL_TYPES, type PrincipalType } from '#groups';
 import {
   Clearable,
   NamedPageQueryDto,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Page } from '../../projects/src/projects.repository.js';
+import type { Page } from '#persistence';
 import type {
   AddMemberDto,
   CreateGroupDto,
@@ -15,12 +15,8 @@ import {
   rethrowConflict,
 } from './management.errors.js';
 import type { ManagementPrincipal } from './management.guard.js';
-import {
-  ManagementGroupsRepository,
-  type GroupMemberRow,
-  type ManagedGroupRow,
-} from './management-groups.repository.js';
-import { ManagementUsersRepository } from './management-users.repository.js';
+import { GroupsAdminRepository, type GroupMemberRow, type ManagedGroupRow } from '#groups';
+import { UsersAdminRepository } from '#users';
 import { ManualChangeRecorder } from './manual-change.recorder.js';
 
 const GROUP_CONFLICTS = {
@@ -39,8 +35,8 @@ const GROUP_CONFLICTS = {
 @Injectable()
 export class ManagementGroupsService {
   constructor(
-    private readonly groups: ManagementGroupsRepository,
-    private readonly users: ManagementUsersRepository,
+    private readonly groups: GroupsAdminRepository,
+    private readonly users: UsersAdminRepository,
     private readonly changes: ManualChangeRecorder,
   ) {}
 

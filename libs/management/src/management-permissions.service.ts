@@ -1,19 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { EffectivePermissionsRepository } from '../../projects/src/effective-permissions.repository.js';
 import {
+  EffectivePermissionsRepository,
   PROJECT_PERMISSIONS,
   SIGNING_POLICY_PERMISSIONS,
   type PermissionKind,
-} from '../../projects/src/permission-kind.js';
-import { PermissionsRepository, type PermissionRow } from '../../projects/src/permissions.repository.js';
-import { ProjectsRepository } from '../../projects/src/projects.repository.js';
+  PermissionsRepository,
+  type PermissionRow,
+  ProjectsRepository,
+} from '#projects';
 import type { EffectivePermissionsDto, ProjectMembersDto } from './effective-permissions.dto.js';
 import { effectivePermissionsView, projectMembersView } from './effective-permissions.view.js';
 import type { GrantPermissionDto, PermissionDto } from './management-project.dto.js';
 import { isForeignKeyViolation, notFound, rethrowConflict, validationFailed } from './management.errors.js';
 import type { ManagementPrincipal } from './management.guard.js';
-import { ManagementGroupsRepository } from './management-groups.repository.js';
-import { ManagementUsersRepository } from './management-users.repository.js';
+import { GroupsAdminRepository } from '#groups';
+import { UsersAdminRepository } from '#users';
 import { ManualChangeRecorder } from './manual-change.recorder.js';
 
 const GRANT_CONFLICT = {
@@ -60,8 +61,8 @@ export class ManagementPermissionsService {
     private readonly permissions: PermissionsRepository,
     private readonly projects: ProjectsRepository,
     private readonly effective: EffectivePermissionsRepository,
-    private readonly users: ManagementUsersRepository,
-    private readonly groups: ManagementGroupsRepository,
+    private readonly users: UsersAdminRepository,
+    private readonly groups: GroupsAdminRepository,
     private readonly changes: ManualChangeRecorder,
   ) {}
 

@@ -10,12 +10,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import {
-  PERMISSION_KINDS,
-  PRINCIPAL_TYPES,
-  type PermissionKind,
-  type PrincipalType,
-} from '../../projects/src/permission-kind.js';
+import { PRINCIPAL_TYPES, type PrincipalType } from '#groups';
+import { PERMISSION_KINDS, type PermissionKind } from '#projects';
 import { Clearable, PageDto, PresentNotNull, trimmed } from './management-common.dto.js';
 
 export class CreateProjectDto {

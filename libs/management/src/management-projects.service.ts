@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  ProjectsRepository,
-  type NamedState,
-  type Page,
-  type ProjectRow,
-  type SigningPolicyRow,
-} from '../../projects/src/projects.repository.js';
+import type { Page } from '#persistence';
+import { ProjectsRepository, type NamedState, type ProjectRow, type SigningPolicyRow } from '#projects';
 import type { NamedPageQueryDto } from './management-common.dto.js';
 import { pageWindow } from './management-common.dto.js';
 import type { CreateProjectDto, UpdateProjectDto } from './management-project.dto.js';

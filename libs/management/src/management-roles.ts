@@ -1,4 +1,4 @@
-import type { GlobalRole } from '../../roles/src/global-role.js';
+import type { GlobalRole } from '#roles';
 
 /**
  * Who may do what, by global role (issue 7). GlobalReader reads everything and changes nothing;

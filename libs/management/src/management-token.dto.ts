@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { GLOBAL_ROLES, type GlobalRole } from '../../roles/src/global-role.js';
+import { GLOBAL_ROLES, type GlobalRole } from '#roles';
 import { trimmed } from './management-common.dto.js';
 
 export class IssueTokenDto {

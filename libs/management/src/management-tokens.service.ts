@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiTokensService } from '../../auth/src/api-tokens.service.js';
-import type { TokenSummary } from '../../auth/src/api-tokens.repository.js';
+import { ApiTokensService, type TokenSummary } from '#auth';
 import type { IssuedTokenDto, IssueTokenDto, TokenDto } from './management-token.dto.js';
 import { notFound, rethrowConflict } from './management.errors.js';
 import type { ManagementPrincipal } from './management.guard.js';

@@ -3,7 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { isRetryableTransactionError } from '../../persistence/src/database.errors.js';
+import { isRetryableTransactionError } from '#persistence';
 import { ManagementError } from './management.errors.js';
 import { ManualChangeRecorder } from './manual-change.recorder.js';
 

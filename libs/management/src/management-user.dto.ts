@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { normalizeUserName } from '../../users/src/user-name.js';
+import { normalizeUserName, USER_KINDS, type UserKind } from '#users';
 import {
   IsBoolean,
   IsEmail,
@@ -11,8 +11,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { GLOBAL_ROLES, type GlobalRole } from '../../roles/src/global-role.js';
-import { USER_KINDS, type UserKind } from '../../users/src/user.entity.js';
+import { GLOBAL_ROLES, type GlobalRole } from '#roles';
 import {
   Clearable,
   NamedPageQueryDto,

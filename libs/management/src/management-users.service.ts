@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { OrganizationsService } from '../../organizations/src/organizations.service.js';
-import type { Page } from '../../projects/src/projects.repository.js';
-import type { UserKind } from '../../users/src/user.entity.js';
+import { OrganizationsService } from '#organizations';
+import type { Page } from '#persistence';
+import { type UserKind, UsersAdminRepository, type ManagedUserRow, type ManualUserState } from '#users';
 import type { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './management-user.dto.js';
 import { pageWindow } from './management-common.dto.js';
 import {
@@ -12,11 +12,6 @@ import {
   validationFailed,
 } from './management.errors.js';
 import type { ManagementPrincipal } from './management.guard.js';
-import {
-  ManagementUsersRepository,
-  type ManagedUserRow,
-  type ManualUserState,
-} from './management-users.repository.js';
 import { ManualChangeRecorder } from './manual-change.recorder.js';
 
 const USER_CONFLICTS = {
@@ -50,7 +45,7 @@ const AUDITED: readonly (keyof ManualUserState)[] = [
 @Injectable()
 export class ManagementUsersService {
   constructor(
-    private readonly users: ManagementUsersRepository,
+    private readonly users: UsersAdminRepository,
     private readonly organizations: OrganizationsService,
     private readonly changes: ManualChangeRecorder,
   ) {}

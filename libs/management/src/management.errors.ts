@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { constraintOf, isUniqueViolation } from '../../persistence/src/database.errors.js';
+import { constraintOf, isUniqueViolation } from '#persistence';
 
 /**
  * The stable error codes of the management API. Clients branch on `code`, never on `message`,

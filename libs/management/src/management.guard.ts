@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ApiTokensService, type AuthenticatedToken } from '../../auth/src/api-tokens.service.js';
-import type { GlobalRole } from '../../roles/src/global-role.js';
+import { ApiTokensService, type AuthenticatedToken } from '#auth';
+import type { GlobalRole } from '#roles';
 import { ManagementError } from './management.errors.js';
 
 export type ManagementPrincipal = AuthenticatedToken;

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../../auth/src/auth.module.js';
-import { OrganizationsModule } from '../../organizations/src/organizations.module.js';
-import { ProjectsModule } from '../../projects/src/projects.module.js';
+import { AuthModule } from '#auth';
+import { GroupsModule } from '#groups';
+import { OrganizationsModule } from '#organizations';
+import { ProjectsModule } from '#projects';
+import { UsersModule } from '#users';
 import { AuditTableManualChangeSink } from './audit-table-manual-change.sink.js';
 import { ManagementGroupsController } from './management-groups.controller.js';
-import { ManagementGroupsRepository } from './management-groups.repository.js';
 import { ManagementGroupsService } from './management-groups.service.js';
 import { ManagementPermissionsService } from './management-permissions.service.js';
 import { ManagementProjectsController } from './management-projects.controller.js';
@@ -14,7 +15,6 @@ import { ManagementTokensController } from './management-tokens.controller.js';
 import { ManagementTokensService } from './management-tokens.service.js';
 import { ManagementTransactionInterceptor } from './management-transaction.interceptor.js';
 import { ManagementUsersController } from './management-users.controller.js';
-import { ManagementUsersRepository } from './management-users.repository.js';
 import { ManagementUsersService } from './management-users.service.js';
 import { ManagementGuard } from './management.guard.js';
 import { MANUAL_CHANGE_SINK, ManualChangeRecorder } from './manual-change.recorder.js';
@@ -23,10 +23,10 @@ import { MANUAL_CHANGE_SINK, ManualChangeRecorder } from './manual-change.record
  * The JSON management API (`/api/v1/organizations/{organizationId}/...`): hybrid management of
  * users and groups next to directory synchronization, projects, signing policies, permissions and
  * tokens, for the organization's own administrators. Its writes are recorded in the sync audit
- * table as manual changes (the global SyncAuditModule provides the repository).
+ * table as manual changes (the global AuditLogModule provides the writer).
  */
 @Module({
-  imports: [AuthModule, OrganizationsModule, ProjectsModule],
+  imports: [AuthModule, OrganizationsModule, ProjectsModule, UsersModule, GroupsModule],
   controllers: [
     ManagementUsersController,
     ManagementGroupsController,
@@ -39,9 +39,7 @@ import { MANUAL_CHANGE_SINK, ManualChangeRecorder } from './manual-change.record
     ManagementTransactionInterceptor,
     ManualChangeRecorder,
     { provide: MANUAL_CHANGE_SINK, useClass: AuditTableManualChangeSink },
-    ManagementUsersRepository,
     ManagementUsersService,
-    ManagementGroupsRepository,
     ManagementGroupsService,
     ManagementProjectsService,
     ManagementPermissionsService,

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
-import { isRetryableTransactionError } from '../../persistence/src/database.errors.js';
-import type { ManualOperation, ManualResourceType } from '../../sync-audit/src/audit-sources.js';
+import { isRetryableTransactionError } from '#persistence';
+import type { ManualOperation, ManualResourceType } from '#audit-log';
 import { ManagementError } from './management.errors.js';
 import type { ManagementPrincipal } from './management.guard.js';
 
 // The vocabulary is the audit table's (its checks list these values); re-exported for services.
-export type { ManualOperation, ManualResourceType } from '../../sync-audit/src/audit-sources.js';
+export type { ManualOperation, ManualResourceType } from '#audit-log';
 
 /** What a service reports about one change it made. */
 export interface ManualChangeInput {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlExecutor } from '../../persistence/src/sql.executor.js';
-import { isUuid } from '../../persistence/src/uuid.js';
+import { SqlExecutor, isUuid } from '#persistence';
 
 export interface OrganizationRecord {
   id: string;

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlExecutor } from '../../persistence/src/sql.executor.js';
-import { isUuid } from '../../persistence/src/uuid.js';
+import { SqlExecutor, isUuid } from '#persistence';
 import type { PermissionKind } from './permission-kind.js';
 
 /** A group on the way from a user to a granted permission. */

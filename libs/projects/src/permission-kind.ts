@@ -9,6 +9,3 @@ export const PERMISSION_KINDS = [...PROJECT_PERMISSIONS, ...SIGNING_POLICY_PERMI
 export type ProjectPermission = (typeof PROJECT_PERMISSIONS)[number];
 export type SigningPolicyPermission = (typeof SIGNING_POLICY_PERMISSIONS)[number];
 export type PermissionKind = (typeof PERMISSION_KINDS)[number];
-
-export const PRINCIPAL_TYPES = ['user', 'group'] as const;
-export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];

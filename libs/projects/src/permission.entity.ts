@@ -10,8 +10,8 @@ import {
   PrimaryGeneratedColumn,
   type Relation,
 } from 'typeorm';
-import { Group } from '../../groups/src/group.entity.js';
-import { User } from '../../users/src/user.entity.js';
+import { Group } from '#groups';
+import { User } from '#users';
 import { PERMISSION_KINDS, type PermissionKind } from './permission-kind.js';
 import { Project } from './project.entity.js';
 import { SigningPolicy } from './signing-policy.entity.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { SqlExecutor } from '../../persistence/src/sql.executor.js';
-import { isUuid } from '../../persistence/src/uuid.js';
-import type { PermissionKind, PrincipalType } from './permission-kind.js';
+import { SqlExecutor, isUuid } from '#persistence';
+import type { PrincipalType } from '#groups';
+import type { PermissionKind } from './permission-kind.js';
 
 export interface PrincipalRef {
   type: PrincipalType;

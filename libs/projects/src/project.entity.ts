@@ -10,7 +10,7 @@ import {
   type Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { Organization } from '../../organizations/src/organization.entity.js';
+import { Organization } from '#organizations';
 
 /** A code-signing project; names are unique per organization, case-insensitively (hand-written index). */
 @Entity({ name: 'projects' })

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlExecutor } from '../../persistence/src/sql.executor.js';
-import { isUuid } from '../../persistence/src/uuid.js';
+import { isUuid, likePattern, SqlExecutor, type ListWindow, type Page } from '#persistence';
 
 export interface ProjectRow {
   id: string;
@@ -20,26 +19,9 @@ export interface NamedState {
   description: string | null;
 }
 
-export interface ListWindow {
-  /** Case-insensitive substring of the name. */
-  name?: string;
-  limit: number;
-  offset: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-}
-
 const PROJECT_COLUMNS = `p.id, p.organization_id AS "organizationId", p.name, p.description,
   p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
 const POLICY_COLUMNS = `${PROJECT_COLUMNS}, p.project_id AS "projectId"`;
-
-/** `%` and `_` typed by a user are meant literally. */
-export function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /**
  * Projects and their signing policies. Every statement is scoped by organization; an id that is

@@ -1,2 +1,1 @@
 export * from './global-role.js';
-export * from './role-assignment.js';

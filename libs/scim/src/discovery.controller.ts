@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ScimTokenGuard } from '../../auth/src/scim-token.guard.js';
-import { APP_CONFIG, type AppConfig } from '../../config/src/app.config.js';
+import { ScimTokenGuard } from './scim-token.guard.js';
+import { APP_CONFIG, type AppConfig } from '#config';
 import {
   resourceTypeDocument,
   resourceTypesListResponse,
@@ -8,8 +8,8 @@ import {
   schemasListResponse,
   serviceProviderConfig,
   type DiscoveryOptions,
-} from '../../scim-protocol/src/discovery.documents.js';
-import { ScimError } from '../../scim-protocol/src/scim.error.js';
+  ScimError,
+} from '#scim-protocol';
 import { DryRunInterceptor } from './dry-run.interceptor.js';
 import { SCIM_TENANT_ROUTES } from './scim.routes.js';
 import { Scim, type ScimCall } from './scim-tenant.js';

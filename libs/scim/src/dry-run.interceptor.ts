@@ -3,8 +3,8 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { isRetryableTransactionError } from '../../persistence/src/database.errors.js';
-import { SyncAuditRecorder } from '../../sync-audit/src/sync-audit.recorder.js';
+import { isRetryableTransactionError } from '#persistence';
+import { SyncAuditRecorder } from '#audit-log';
 import { isDryRunRequest } from './scim.routes.js';
 
 /** Carries a dry-run's answer out of the transaction it rolls back. */

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { BadRequestException } from '@nestjs/common';
-import { entraMappingSchema } from '../../scim-protocol/src/entra-mapping.document.js';
+import { entraMappingSchema } from '#scim-protocol';
 
 /**
  * The schema JSON customers paste into Entra's "Review your schema" (setup guide, step 5). Public:

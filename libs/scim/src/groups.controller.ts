@@ -15,10 +15,10 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ScimTokenGuard } from '../../auth/src/scim-token.guard.js';
-import type { MemberRow } from '../../groups/src/groups.repository.js';
-import { ScimGroupsService, type StreamedGroup } from '../../groups/src/scim-groups.service.js';
-import { scimMember } from '../../groups/src/scim-group.mapper.js';
+import { ScimTokenGuard } from './scim-token.guard.js';
+import type { MemberRow } from '#groups';
+import { ScimGroupsService, type StreamedGroup } from './scim-groups.service.js';
+import { scimMember } from './scim-group.mapper.js';
 import { DryRunInterceptor } from './dry-run.interceptor.js';
 import { HeavyReadsLimiter } from './heavy-reads.limiter.js';
 import { SCIM_TENANT_ROUTES } from './scim.routes.js';

@@ -1,7 +1,7 @@
 import { finished } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/src/app.config.js';
+import { APP_CONFIG, type AppConfig } from '#config';
 
 /**
  * Bounds the SCIM responses whose size follows a group's size (a group's members streamed, a list

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext, UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ScimCall, ScimResult } from '../../scim-protocol/src/scim.call.js';
+import type { ScimCall, ScimResult } from '#scim-protocol';
 
 export type { ScimCall, ScimResult };
 import { isDryRunRequest } from './scim.routes.js';

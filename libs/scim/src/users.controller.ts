@@ -13,8 +13,8 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ScimTokenGuard } from '../../auth/src/scim-token.guard.js';
-import { ScimUsersService } from '../../users/src/scim-users.service.js';
+import { ScimTokenGuard } from './scim-token.guard.js';
+import { ScimUsersService } from './scim-users.service.js';
 import { DryRunInterceptor } from './dry-run.interceptor.js';
 import { SCIM_TENANT_ROUTES } from './scim.routes.js';
 import { Scim, type ScimCall, sendResult } from './scim-tenant.js';

@@ -1,5 +1,5 @@
-export * from './scim-user.mapper.js';
-export * from './scim-users.service.js';
+export * from './user-name.js';
 export * from './user.entity.js';
+export * from './users-admin.repository.js';
 export * from './users.module.js';
 export * from './users.repository.js';

@@ -10,8 +10,8 @@ import {
   type Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { Organization } from '../../organizations/src/organization.entity.js';
-import { GLOBAL_ROLES, type GlobalRole } from '../../roles/src/global-role.js';
+import { Organization } from '#organizations';
+import { GLOBAL_ROLES, type GlobalRole } from '#roles';
 
 export const USER_KINDS = ['interactive', 'ci'] as const;
 export type UserKind = (typeof USER_KINDS)[number];

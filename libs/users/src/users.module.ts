@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ScimUsersService } from './scim-users.service.js';
+import { UsersAdminRepository } from './users-admin.repository.js';
 import { UsersRepository } from './users.repository.js';
 
 @Module({
-  providers: [UsersRepository, ScimUsersService],
-  exports: [UsersRepository, ScimUsersService],
+  providers: [UsersRepository, UsersAdminRepository],
+  exports: [UsersRepository, UsersAdminRepository],
 })
 export class UsersModule {}

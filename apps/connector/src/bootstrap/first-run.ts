@@ -2,9 +2,9 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { ClsService } from 'nestjs-cls';
 import type { DataSource } from 'typeorm';
-import { ApiTokensService } from '../../../../libs/auth/src/api-tokens.service.js';
-import { OrganizationsService } from '../../../../libs/organizations/src/organizations.service.js';
-import { withMigrationLock } from '../../../../libs/persistence/src/migrations.runner.js';
+import { ApiTokensService } from '#auth';
+import { OrganizationsService } from '#organizations';
+import { withMigrationLock } from '#persistence';
 
 export interface FirstRunResult {
   organizationId: string;

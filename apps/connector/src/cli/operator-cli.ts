@@ -4,25 +4,20 @@ import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { ClsService } from 'nestjs-cls';
 import type { DataSource } from 'typeorm';
-import { ApiTokensService, TokenNotFoundError } from '../../../../libs/auth/src/api-tokens.service.js';
-import { AuthModule } from '../../../../libs/auth/src/auth.module.js';
-import { ConfigError, loadConfig, type AppConfig } from '../../../../libs/config/src/app.config.js';
-import { ConfigModule } from '../../../../libs/config/src/config.module.js';
-import { SyncAuditModule } from '../../../../libs/sync-audit/src/sync-audit.module.js';
-import { AuditRetentionService } from '../../../../libs/sync-audit/src/audit-retention.service.js';
 import {
+  ApiTokensService,
+  TokenNotFoundError,
+  AuthModule,
   SupportTokenInputError,
   SupportTokenNotFoundError,
   SupportTokensService,
-} from '../../../../libs/sync-audit/src/support-tokens.service.js';
-import { OrganizationsModule } from '../../../../libs/organizations/src/organizations.module.js';
-import {
-  OrganizationInputError,
-  OrganizationsService,
-} from '../../../../libs/organizations/src/organizations.service.js';
-import { PersistenceModule } from '../../../../libs/persistence/src/persistence.module.js';
-import { runMigrationsLocked } from '../../../../libs/persistence/src/migrations.runner.js';
-import { GLOBAL_ROLES, isGlobalRole } from '../../../../libs/roles/src/global-role.js';
+} from '#auth';
+import { ConfigError, loadConfig, type AppConfig, ConfigModule } from '#config';
+import { AuditApiModule, AuditRetentionService } from '#audit-api';
+import { AuditLogModule } from '#audit-log';
+import { OrganizationsModule, OrganizationInputError, OrganizationsService } from '#organizations';
+import { PersistenceModule, runMigrationsLocked } from '#persistence';
+import { GLOBAL_ROLES, isGlobalRole } from '#roles';
 import { openDatabase } from '../database/database.provider.js';
 import { SCHEMA } from '../database/schema.js';
 
@@ -244,13 +239,14 @@ class CliModule {
         // The same infrastructure as the server: services may rely on configuration and the
         // audit trail (a no-op outside HTTP requests).
         ConfigModule.forRoot(config),
-        SyncAuditModule,
+        AuditLogModule,
         PersistenceModule.forRoot(
           { url: databaseUrl, poolSize: 2, connectTimeoutMs: 5_000, applicationName: 'scim-connector-cli' },
           SCHEMA,
         ),
         OrganizationsModule,
         AuthModule,
+        AuditApiModule,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../../../libs/persistence/src/data-source.options.js';
+import { buildDataSourceOptions } from '#persistence';
 import { SCHEMA } from './schema.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { AppConfig } from '../../../../libs/config/src/app.config.js';
-import { startEmbeddedDatabase } from '../../../../libs/persistence/src/embedded-postgres.server.js';
+import type { AppConfig } from '#config';
+import { startEmbeddedDatabase } from '#persistence';
 
 export interface OpenDatabase {
   readonly url: string;

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { noteAuditFailure } from '../../../../libs/sync-audit/src/request-audit.state.js';
+import { noteAuditFailure } from '#audit-log';
 import { renderError } from './error.renderer.js';
 
 /** Only what helps and cannot leak: TypeORM errors carry the query's parameters, which we never log. */

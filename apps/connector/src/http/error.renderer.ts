@@ -1,8 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../../../../libs/persistence/src/database.errors.js';
-import { isDataException } from '../../../../libs/persistence/src/storable-input.js';
-import { ScimError } from '../../../../libs/scim-protocol/src/scim.error.js';
-import { isScimPath } from '../../../../libs/scim/src/scim.routes.js';
+import { isDatabaseUnavailable, isDataException } from '#persistence';
+import { ScimError } from '#scim-protocol';
+import { isScimPath } from '#scim';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';

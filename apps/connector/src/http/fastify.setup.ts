@@ -4,21 +4,12 @@ import type { Socket } from 'node:net';
 import { BadRequestException } from '@nestjs/common';
 import { type ConnectionError, LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AppConfig } from '../../../../libs/config/src/app.config.js';
-import {
-  describeUnstorableInput,
-  findUnstorableInput,
-} from '../../../../libs/persistence/src/storable-input.js';
-import { maskSecrets } from '../../../../libs/sync-audit/src/audit.redaction.js';
-import { ScimError } from '../../../../libs/scim-protocol/src/scim.error.js';
-import { isScimPath } from '../../../../libs/scim/src/scim.routes.js';
-import { ScimLimiter } from '../../../../libs/limits/src/scim-limiter.js';
-import { registerScimLimitHooks } from '../../../../libs/limits/src/scim-limits.hooks.js';
-import { noteAuditAggregation } from '../../../../libs/sync-audit/src/request-audit.state.js';
-import {
-  auditedJsonParser,
-  registerSyncAuditHooks,
-} from '../../../../libs/sync-audit/src/sync-audit.hooks.js';
+import type { AppConfig } from '#config';
+import { describeUnstorableInput, findUnstorableInput } from '#persistence';
+import { maskSecrets, noteAuditAggregation, auditedJsonParser, registerSyncAuditHooks } from '#audit-log';
+import { ScimError } from '#scim-protocol';
+import { isScimPath } from '#scim';
+import { ScimLimiter, registerScimLimitHooks } from '#limits';
 import { SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA } from './error.renderer.js';
 import { sendError } from './all-exceptions.filter.js';
 import { setupOpenApi } from './openapi.setup.js';
@@ -140,7 +131,7 @@ export function configureFastify(app: NestFastifyApplication, config: AppConfig)
     {},
     auditedJsonParser(fastify.getDefaultJsonParser('error', 'error')),
   );
-  registerSyncAuditHooks(app);
+  registerSyncAuditHooks(app, isScimPath);
   setupOpenApi(app);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

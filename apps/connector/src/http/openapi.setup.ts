@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { MANAGEMENT_BEARER } from '../../../../libs/management/src/management-controller.decorator.js';
-import { AUDIT_API_TAG, AUDIT_BEARER } from '../../../../libs/sync-audit/src/audit.controller.js';
+import { MANAGEMENT_BEARER } from '#management';
+import { AUDIT_API_TAG, AUDIT_BEARER } from '#audit-api';
 
 export const OPENAPI_UI_PATH = 'api/docs';
 
