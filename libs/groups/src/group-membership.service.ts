@@ -67,7 +67,8 @@ export class GroupMembershipService {
       let gained: string[] = [];
       let lost: string[] = [];
       if (change.kind === 'add') gained = await this.groups.addMembers(organizationId, groupId, change.ids);
-      else if (change.kind === 'remove') lost = await this.groups.removeMembers(organizationId, groupId, change.ids);
+      else if (change.kind === 'remove')
+        lost = await this.groups.removeMembers(organizationId, groupId, change.ids);
       else if (change.kind === 'removeAll') {
         lost = await this.groups.removeAllMembers(organizationId, groupId);
         removedAll = true;
@@ -85,7 +86,9 @@ export class GroupMembershipService {
     }
     if (added.size === 0 && removed.size === 0) return undefined;
     const reactivated = await this.users.reactivateUsersDeactivatedByMembership(organizationId, [...added]);
-    const deactivated = await this.users.deactivateUsersWithoutSynchronizedGroup(organizationId, [...removed]);
+    const deactivated = await this.users.deactivateUsersWithoutSynchronizedGroup(organizationId, [
+      ...removed,
+    ]);
     return { added: [...added], removed: [...removed], removedAll, deactivated, reactivated };
   }
 }

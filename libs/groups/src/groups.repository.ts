@@ -179,7 +179,6 @@ export class GroupsRepository {
     return rows.map((row) => row.userId);
   }
 
-
   /** Set insert: members already present are skipped. Sorted, so parallel requests lock rows in one order. */
   async addMembers(organizationId: string, groupId: string, userIds: readonly string[]): Promise<string[]> {
     if (userIds.length === 0) return [];

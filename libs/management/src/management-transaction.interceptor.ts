@@ -3,11 +3,10 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { isRetryableTransactionError } from '#persistence';
+import { inRetriedTransaction } from '#persistence';
 import { ManagementError } from './management.errors.js';
 import { ManualChangeRecorder } from './manual-change.recorder.js';
 
-const MAX_ATTEMPTS = 5;
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -33,20 +32,13 @@ export class ManagementTransactionInterceptor implements NestInterceptor {
   private async run(request: FastifyRequest, reply: FastifyReply, next: CallHandler): Promise<unknown> {
     const principal = request.managementPrincipal;
     if (!principal) throw new ManagementError(401, 'UNAUTHENTICATED', 'not authenticated');
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.txHost.withTransaction(async () => {
-          this.changes.begin();
-          const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-          // Nest set the status (@HttpCode, or 201 for POST) before interceptors ran, and a
-          // passthrough handler may have changed it since: the reply holds what will be answered.
-          await this.changes.flush(principal, request, reply);
-          return result;
-        });
-      } catch (error) {
-        if (attempt < MAX_ATTEMPTS && isRetryableTransactionError(error)) continue;
-        throw error;
-      }
-    }
+    return inRetriedTransaction(this.txHost, async () => {
+      this.changes.begin();
+      const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      // Nest set the status (@HttpCode, or 201 for POST) before interceptors ran, and a
+      // passthrough handler may have changed it since: the reply holds what will be answered.
+      await this.changes.flush(principal, request, reply);
+      return result;
+    });
   }
 }

@@ -8,3 +8,4 @@ export * from './sql.module.js';
 export * from './storable-input.js';
 export * from './uuid.js';
 export * from './sql.paging.js';
+export * from './retried-transaction.js';

@@ -1,1 +1,2 @@
 export * from './global-role.js';
+export * from './global-role.rules.js';

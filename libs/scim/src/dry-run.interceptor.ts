@@ -3,7 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { isRetryableTransactionError } from '#persistence';
+import { inRetriedTransaction } from '#persistence';
 import { SyncAuditRecorder } from '#audit-log';
 import { isDryRunRequest } from './scim.routes.js';
 
@@ -14,7 +14,6 @@ class DryRunRollback extends Error {
   }
 }
 
-const MAX_ATTEMPTS = 5;
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /**
@@ -50,22 +49,19 @@ export class DryRunInterceptor implements NestInterceptor {
 
   private async run(context: ExecutionContext, next: CallHandler, dryRun: boolean): Promise<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const committed = await this.txHost.withTransaction(async () => {
-          this.audit.beginAttempt(request);
-          const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-          await this.audit.recordResult(context, result, dryRun);
-          if (dryRun) throw new DryRunRollback(result);
-          return result;
-        });
-        this.audit.committed(request);
-        return committed;
-      } catch (error) {
-        if (error instanceof DryRunRollback) return error.result;
-        if (attempt < MAX_ATTEMPTS && isRetryableTransactionError(error)) continue;
-        throw error;
-      }
+    try {
+      const committed = await inRetriedTransaction(this.txHost, async () => {
+        this.audit.beginAttempt(request);
+        const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        await this.audit.recordResult(context, result, dryRun);
+        if (dryRun) throw new DryRunRollback(result);
+        return result;
+      });
+      this.audit.committed(request);
+      return committed;
+    } catch (error) {
+      if (error instanceof DryRunRollback) return error.result;
+      throw error;
     }
   }
 }

@@ -1,5 +1,5 @@
 export * from './dry-run.interceptor.js';
-export * from './groups.controller.js';
+export * from './group-json.stream.js';
 export * from './heavy-reads.limiter.js';
 export * from './scim-group.mapper.js';
 export * from './scim-groups.service.js';

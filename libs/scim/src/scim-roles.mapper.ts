@@ -1,5 +1,11 @@
 import { ScimError } from '#scim-protocol';
-import { PROVISIONABLE_GLOBAL_ROLES, type GlobalRole, type ProvisionableGlobalRole } from '#roles';
+import {
+  GlobalRoleConflictError,
+  globalRoleOf,
+  PROVISIONABLE_GLOBAL_ROLES,
+  type GlobalRole,
+  type ProvisionableGlobalRole,
+} from '#roles';
 
 /** The Entra app-role display names of the setup guide (step 2), accepted in place of values. */
 export const ROLE_DISPLAY_NAMES: Readonly<Record<ProvisionableGlobalRole, string>> = {
@@ -52,22 +58,17 @@ export function rolesOfEntries(entries: readonly unknown[]): ProvisionableGlobal
   return [...new Set(entries.map(roleOfEntry))];
 }
 
-/**
- * A user holds at most one global role besides RegularUser (setup guide: "provisioning of that user
- * will fail"). Returns the effective global role of a role set, or throws 400 invalidValue naming
- * the user and the conflicting roles.
- */
+/** The one-global-role rule (libs/roles), answered as SCIM's 400 invalidValue naming the user. */
 export function effectiveGlobalRole(
   roles: readonly ProvisionableGlobalRole[],
   userLabel: string,
 ): GlobalRole {
-  const privileged = [...new Set(roles.filter((role) => role !== 'RegularUser'))];
-  if (privileged.length > 1) {
-    throw ScimError.invalidValue(
-      `user ${userLabel} would hold several global roles (${privileged.join(', ')}); a user may have at most one global role besides RegularUser. Assign the user to groups that grant only one of them.`,
-    );
+  try {
+    return globalRoleOf(roles, userLabel);
+  } catch (error) {
+    if (error instanceof GlobalRoleConflictError) throw ScimError.invalidValue(error.message);
+    throw error;
   }
-  return privileged[0] ?? 'RegularUser';
 }
 
 /** The SCIM representation of a role set. */

@@ -1,9 +1,10 @@
 import { createParamDecorator, type ExecutionContext, UnauthorizedException } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ScimCall, ScimResult } from '#scim-protocol';
-
-export type { ScimCall, ScimResult };
+import type { ScimCall } from '#scim-protocol';
 import { isDryRunRequest } from './scim.routes.js';
+
+export type { ScimCall };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,10 +49,11 @@ export const Scim = createParamDecorator((_data: unknown, context: ExecutionCont
   };
 });
 
-/** Applies a service result's status and headers; returns the body for Nest to serialize. */
-export function sendResult(reply: FastifyReply, result: ScimResult): unknown {
-  void reply.status(result.status);
-  if (result.etag) void reply.header('etag', result.etag);
-  if (result.location && result.status === 201) void reply.header('location', result.location);
-  return result.body;
-}
+/**
+ * The response's connection, for work that must end when it closes (a heavy read's slot). Not
+ * `@Res()`: the handler never writes the response; ScimResultInterceptor renders its result.
+ */
+export const Connection = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ServerResponse =>
+    context.switchToHttp().getResponse<FastifyReply>().raw,
+);

@@ -171,7 +171,6 @@ export class UsersRepository {
     return row?.count ?? 0;
   }
 
-
   /**
    * Locks the users whose memberships a request is about to change, in id order (so parallel
    * requests cannot deadlock on them), for the rest of the transaction. The leave-all-groups rule
@@ -232,7 +231,6 @@ export class UsersRepository {
     return rows.map((row) => row.id);
   }
 }
-
 
 function stateParams(state: ScimUserState): unknown[] {
   return [
