@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { isUniqueViolation } from '#persistence';
 import {
-  assertIfMatch,
   etagMatches,
   weakEtag,
   changedAttributes,
@@ -27,6 +25,7 @@ import {
   type ScimTenant,
 } from '#scim-protocol';
 import { AuditTrail } from '#audit-log';
+import { lockedForWrite, scimListOptions, uniquely } from './scim-resource.support.js';
 import {
   GROUP_FILTER_COLUMNS,
   GROUP_SORT_COLUMNS,
@@ -72,16 +71,12 @@ export class ScimGroupsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private listOptions() {
-    return {
-      resourceType: 'Group' as const,
-      defaultCount: this.config.scimDefaultPageSize,
-      maxCount: this.config.scimMaxPageSize,
-    };
-  }
-
   list(call: ScimCall, beforeMemberRead?: BeforeMemberRead): Promise<ListResponse<JsonObject>> {
-    return this.query(call.tenant, parseListQuery(call.query, this.listOptions()), beforeMemberRead);
+    return this.query(
+      call.tenant,
+      parseListQuery(call.query, scimListOptions('Group', this.config)),
+      beforeMemberRead,
+    );
   }
 
   search(
@@ -89,7 +84,11 @@ export class ScimGroupsService {
     body: unknown,
     beforeMemberRead?: BeforeMemberRead,
   ): Promise<ListResponse<JsonObject>> {
-    return this.query(call.tenant, parseSearchRequest(body, this.listOptions()), beforeMemberRead);
+    return this.query(
+      call.tenant,
+      parseSearchRequest(body, scimListOptions('Group', this.config)),
+      beforeMemberRead,
+    );
   }
 
   /**
@@ -244,17 +243,18 @@ export class ScimGroupsService {
     return { status: 204 };
   }
 
-  /** The group a write targets, locked for the rest of the transaction, after its If-Match check. */
-  private async lockForWrite(
+  private lockForWrite(
     call: ScimCall,
     id: string,
     operation: 'update' | 'replace' | 'delete',
   ): Promise<GroupRow> {
-    this.audit.describe({ operation, resourceType: 'Group', resourceId: id });
-    const current = await this.existingOrThrow(call.tenant, id, true);
-    this.describeTarget(current);
-    assertIfMatch(call.ifMatch, current.version, `Group ${current.id}`);
-    return current;
+    return lockedForWrite(
+      this.audit,
+      call,
+      { resourceType: 'Group', id, operation },
+      () => this.groups.findById(call.tenant.organizationId, id, true),
+      (row) => this.describeTarget(row),
+    );
   }
 
   /**
@@ -350,15 +350,11 @@ export class ScimGroupsService {
     });
   }
 
-  private async uniquely(state: GroupState, write: () => Promise<GroupRow>): Promise<GroupRow> {
-    try {
-      return await write();
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      throw ScimError.uniqueness(
-        `a group with displayName "${state.displayName}" already exists in this organization`,
-      );
-    }
+  private uniquely(state: GroupState, write: () => Promise<GroupRow>): Promise<GroupRow> {
+    return uniquely(
+      write,
+      () => `a group with displayName "${state.displayName}" already exists in this organization`,
+    );
   }
 }
 

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { constraintOf, isUniqueViolation } from '#persistence';
+import { constraintOf } from '#persistence';
 import { effectiveGlobalRole, rolesOfEntries } from './scim-roles.mapper.js';
 import type { ProvisionableGlobalRole } from '#roles';
 import {
-  assertIfMatch,
   etagMatches,
   weakEtag,
   changedAttributes,
@@ -33,6 +32,7 @@ import {
 } from '#scim-protocol';
 import { normalizeUserName, UsersRepository, type ScimUserState, type UserRow } from '#users';
 import { AuditTrail } from '#audit-log';
+import { lockedForWrite, scimListOptions, uniquely } from './scim-resource.support.js';
 import {
   roleSetOf,
   storedAttributesOf,
@@ -59,20 +59,12 @@ export class ScimUsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private listOptions() {
-    return {
-      resourceType: 'User' as const,
-      defaultCount: this.config.scimDefaultPageSize,
-      maxCount: this.config.scimMaxPageSize,
-    };
-  }
-
   list(call: ScimCall): Promise<ListResponse<JsonObject>> {
-    return this.query(call.tenant, parseListQuery(call.query, this.listOptions()));
+    return this.query(call.tenant, parseListQuery(call.query, scimListOptions('User', this.config)));
   }
 
   search(call: ScimCall, body: unknown): Promise<ListResponse<JsonObject>> {
-    return this.query(call.tenant, parseSearchRequest(body, this.listOptions()));
+    return this.query(call.tenant, parseSearchRequest(body, scimListOptions('User', this.config)));
   }
 
   private async query(tenant: ScimTenant, asked: ListQuery): Promise<ListResponse<JsonObject>> {
@@ -162,17 +154,18 @@ export class ScimUsersService {
     return { status: 204 };
   }
 
-  /** The user a write targets, locked for the rest of the transaction, after its If-Match check. */
-  private async lockForWrite(
+  private lockForWrite(
     call: ScimCall,
     id: string,
     operation: 'update' | 'replace' | 'delete',
   ): Promise<UserRow> {
-    this.audit.describe({ operation, resourceType: 'User', resourceId: id });
-    const current = await this.visibleOrThrow(call.tenant, id, true);
-    this.describeTarget(current);
-    assertIfMatch(call.ifMatch, current.version, `User ${current.id}`);
-    return current;
+    return lockedForWrite(
+      this.audit,
+      call,
+      { resourceType: 'User', id, operation },
+      () => this.users.findVisible(call.tenant.organizationId, id, true),
+      (row) => this.describeTarget(row),
+    );
   }
 
   private async update(
@@ -268,15 +261,12 @@ export class ScimUsersService {
   }
 
   /** Unique violations become 409 uniqueness naming the attribute, never a second user. */
-  private async uniquely(state: ScimUserState, write: () => Promise<UserRow>): Promise<UserRow> {
-    try {
-      return await write();
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
+  private uniquely(state: ScimUserState, write: () => Promise<UserRow>): Promise<UserRow> {
+    return uniquely(write, (error) => {
       const attribute = UNIQUE_ATTRIBUTE[constraintOf(error) ?? ''] ?? 'userName';
       const value = attribute === 'externalId' ? state.externalId : state.userName;
-      throw ScimError.uniqueness(`a user with ${attribute} "${value}" already exists in this organization`);
-    }
+      return `a user with ${attribute} "${value}" already exists in this organization`;
+    });
   }
 }
 
