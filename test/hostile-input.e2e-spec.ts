@@ -260,9 +260,7 @@ describe('no byte sequence answers 500', () => {
       );
       const name = await management('get', `/users?name=${encode('a\u0000')}`);
       expect(name.status).toBe(400);
-      expect(name.body.message).toBe(
-        "parameter 'name' contains the character U+0000, which cannot be stored",
-      );
+      expect(name.body.detail).toBe("parameter 'name' contains the character U+0000, which cannot be stored");
     });
 
     it('JSON nested deeper than any body needs, in every API', async () => {
@@ -278,7 +276,7 @@ describe('no byte sequence answers 500', () => {
         .set('Content-Type', 'application/json')
         .send(deeplyNested({ userName: 'deep@acme.test' }, 'displayName', 5_000));
       expect(managementDeep.status).toBe(400);
-      expect(managementDeep.body.message).toMatch(/is nested deeper than 32 levels$/);
+      expect(managementDeep.body.detail).toMatch(/is nested deeper than 32 levels$/);
     });
   });
 });

@@ -115,7 +115,7 @@ describe('SCIM conformance details', () => {
     expect(search.body.detail).toMatch(/POST \/Users\/\.search/);
   });
 
-  it('answers a URL beyond the header limit with 431 in the SCIM envelope under /scim', async () => {
+  it('answers a URL beyond the header limit with 431 in the SCIM envelope under /scim, as problem details elsewhere', async () => {
     const server = t.app.getHttpServer();
     if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -142,7 +142,8 @@ describe('SCIM conformance details', () => {
     expect(scimAnswer.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '431' });
     const other = await send(`/api/v1/organizations?name=${long}`);
     expect(other.status).toBe(431);
-    expect(other.body).toMatchObject({ statusCode: 431 });
+    expect(other.type).toBe('application/problem+json; charset=utf-8');
+    expect(other.body).toMatchObject({ status: 431, code: 'REQUEST_HEADER_FIELDS_TOO_LARGE' });
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });

@@ -110,8 +110,8 @@ describe('audit API', () => {
       const revoked = await api('/events', String(issued.token));
       expect(revoked.status).toBe(401);
       expect(revoked.body).toMatchObject({
-        statusCode: 401,
-        message: expect.any(String),
+        status: 401,
+        detail: expect.any(String),
         requestId: expect.any(String),
       });
     });
@@ -120,7 +120,7 @@ describe('audit API', () => {
       for (const token of [acme.token, acmeReader]) {
         const response = await api('/events', token);
         expect(response.status).toBe(403);
-        expect(response.body.message).toMatch(/support token|organization administrator/);
+        expect(response.body.detail).toMatch(/support token|organization administrator/);
       }
     });
 
@@ -273,8 +273,8 @@ describe('audit API', () => {
       const response = await api(`/events?${query.toString()}`);
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({
-        statusCode: 400,
-        message: expect.anything(),
+        status: 400,
+        detail: expect.any(String),
         requestId: expect.any(String),
       });
     });
@@ -285,6 +285,52 @@ describe('audit API', () => {
       expect(found.body).toMatchObject({ id: filterIds.failed, status: 409, scimType: 'uniqueness' });
       expect((await api(`/events/${randomUUID()}`)).status).toBe(404);
       expect((await api('/events/nope')).status).toBe(404);
+    });
+
+    it('answers its errors as RFC 9457 problem details', async () => {
+      const problem = 'application/problem+json; charset=utf-8';
+      const id = randomUUID();
+      const missing = await api(`/events/${id}`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers['content-type']).toBe(problem);
+      expect(missing.body).toEqual({
+        type: 'https://scim-connector.dev/problems/not-found',
+        title: 'Not found',
+        status: 404,
+        detail: `Audit event ${id} does not exist.`,
+        code: 'NOT_FOUND',
+        requestId: missing.headers['x-request-id'],
+      });
+      const invalid = await api('/events?limit=0');
+      expect(invalid.status).toBe(400);
+      expect(invalid.headers['content-type']).toBe(problem);
+      expect(invalid.body).toEqual({
+        type: 'https://scim-connector.dev/problems/bad-request',
+        title: 'Bad request',
+        status: 400,
+        detail: expect.stringContaining('limit'),
+        code: 'BAD_REQUEST',
+        requestId: invalid.headers['x-request-id'],
+      });
+      const unauthenticated = await api('/events', null);
+      expect(unauthenticated.status).toBe(401);
+      expect(unauthenticated.headers['content-type']).toBe(problem);
+      expect(unauthenticated.body).toMatchObject({
+        type: 'https://scim-connector.dev/problems/unauthorized',
+        title: 'Unauthorized',
+        status: 401,
+        code: 'UNAUTHORIZED',
+      });
+      const forbidden = await api('/events', acme.token);
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.headers['content-type']).toBe(problem);
+      expect(forbidden.body).toMatchObject({
+        type: 'https://scim-connector.dev/problems/forbidden',
+        title: 'Forbidden',
+        status: 403,
+        code: 'FORBIDDEN',
+        requestId: forbidden.headers['x-request-id'],
+      });
     });
   });
 

@@ -233,7 +233,7 @@ describe('sync audit: manual changes made through the management API', () => {
         expect(response.headers['retry-after']).toBe('5');
         expect(response.body).toMatchObject({
           code: 'AUDIT_UNAVAILABLE',
-          message: expect.stringMatching(/audit/),
+          detail: expect.stringMatching(/audit/),
         });
         expect(await rowsOf(admin.requestId())).toEqual([]);
         expect(await t.db.query(`SELECT 1 FROM projects WHERE name = 'refuse-audit'`)).toEqual([]);
@@ -393,9 +393,7 @@ describe('sync audit: manual changes made through the management API', () => {
       expect(event.properties.operation.enum).toEqual(expect.arrayContaining(['test-connection', 'grant']));
       expect(event.properties.resourceType.enum).toEqual(expect.arrayContaining(['User', 'Project']));
       expect(document.components.schemas.AuditSummaryDto.properties).toHaveProperty('manualChanges');
-      expect(document.components.schemas.ManagementErrorDto.properties.code.enum).toContain(
-        'AUDIT_UNAVAILABLE',
-      );
+      expect(document.components.schemas.ProblemDetails.properties.code.enum).toContain('AUDIT_UNAVAILABLE');
     });
   });
 

@@ -10,6 +10,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -30,14 +31,23 @@ import { AuditSummaryService } from './audit-summary.service.js';
 export const AUDIT_API_TAG = 'audit';
 export const AUDIT_BEARER = 'audit-bearer';
 
-/** The audit API for support staff and organization administrators; read-only. */
+const BAD_QUERY = {
+  description:
+    '`BAD_REQUEST`: an unknown or malformed query parameter, `from` after `to`, or a forged `cursor`.',
+};
+
+/**
+ * The audit API for support staff and organization administrators; read-only. Its errors are the
+ * framework's own (BadRequestException and the like): the global renderer sends them as problem
+ * details with the code of their status, and the OpenAPI setup gives them the `ProblemDetails` schema.
+ */
 @Controller('api/v1/audit')
 @ApiTags(AUDIT_API_TAG)
 @ApiBearerAuth(AUDIT_BEARER)
-@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked token.' })
+@ApiUnauthorizedResponse({ description: '`UNAUTHORIZED`: missing, unknown or revoked token.' })
 @ApiForbiddenResponse({
   description:
-    "A token that may not read the audit (e.g. a Directory Synchronizer's), or another organization than the administrator's own.",
+    "`FORBIDDEN`: a token that may not read the audit (e.g. a Directory Synchronizer's), or another organization than the administrator's own.",
 })
 @UseGuards(AuditReaderGuard)
 // Unknown query parameters are refused rather than ignored, so a misspelt filter never widens a search.
@@ -51,6 +61,7 @@ export class AuditController {
   @Get('events')
   @ApiOperation({ summary: 'Audit events, newest first, filtered; keyset-paginated with an opaque cursor.' })
   @ApiOkResponse({ type: AuditEventsPageDto })
+  @ApiBadRequestResponse(BAD_QUERY)
   list(@Reader() reader: AuditReader, @Query() query: AuditEventsQueryDto): Promise<AuditEventsPageDto> {
     const { limit, cursor, ...filters } = query;
     return this.events.list(reader, filters, limit ?? DEFAULT_PAGE_SIZE, cursor);
@@ -62,6 +73,7 @@ export class AuditController {
   })
   @ApiProduces(EXPORT_CONTENT_TYPES.ndjson, EXPORT_CONTENT_TYPES.csv)
   @ApiOkResponse({ description: 'The events, streamed.' })
+  @ApiBadRequestResponse(BAD_QUERY)
   export(@Reader() reader: AuditReader, @Query() query: AuditExportQueryDto): StreamableFile {
     const { format = 'ndjson', ...filters } = query;
     return new StreamableFile(this.events.export(reader, filters, format), {
@@ -73,7 +85,9 @@ export class AuditController {
   @Get('events/:id')
   @ApiOperation({ summary: 'One audit event.' })
   @ApiOkResponse({ type: AuditEventDto })
-  @ApiNotFoundResponse({ description: "No such event (or another organization's, for an administrator)." })
+  @ApiNotFoundResponse({
+    description: "`NOT_FOUND`: no such event (or another organization's, for an administrator).",
+  })
   get(@Reader() reader: AuditReader, @Param('id') id: string): Promise<AuditEventDto> {
     return this.events.get(reader, id);
   }
@@ -81,7 +95,8 @@ export class AuditController {
   @Get('organizations/:organizationId/summary')
   @ApiOperation({ summary: "An organization's sync health at a glance." })
   @ApiOkResponse({ type: AuditSummaryDto })
-  @ApiNotFoundResponse({ description: 'No such organization.' })
+  @ApiBadRequestResponse({ description: '`BAD_REQUEST`: the organization id is not a UUID.' })
+  @ApiNotFoundResponse({ description: '`NOT_FOUND`: no such organization.' })
   summary(
     @Reader() reader: AuditReader,
     @Param('organizationId', new ParseUUIDPipe()) organizationId: string,

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { MANAGEMENT_ERROR_CODES, type ManagementErrorCode } from './management.errors.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -48,17 +47,6 @@ export class NamedPageQueryDto extends PageQueryDto {
 
 export function pageWindow(query: PageQueryDto): { limit: number; offset: number } {
   return { limit: query.limit ?? DEFAULT_PAGE_SIZE, offset: query.offset ?? 0 };
-}
-
-export class ManagementErrorDto {
-  @ApiProperty({ example: 409 }) statusCode!: number;
-  @ApiProperty({ enum: MANAGEMENT_ERROR_CODES, example: 'MANAGED_BY_DIRECTORY_SYNC' })
-  code!: ManagementErrorCode;
-  @ApiProperty({ description: 'For people; clients branch on `code`.' }) message!: string;
-  @ApiPropertyOptional({ description: 'The request field at fault, e.g. `userName` or `principal.id`.' })
-  field?: string;
-  @ApiProperty({ description: 'Also sent as the X-Request-Id header; quote it to support.' })
-  requestId!: string;
 }
 
 export abstract class PageDto {

@@ -7,7 +7,6 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ManagementErrorDto } from './management-common.dto.js';
 import { ManagementGuard } from './management.guard.js';
 import { ManagementTransactionInterceptor } from './management-transaction.interceptor.js';
 import { managementValidationPipe } from './management-validation.pipe.js';
@@ -18,6 +17,8 @@ export const MANAGEMENT_BASE_PATH = 'api/v1/organizations/:organizationId';
 /**
  * Everything a management controller shares: the organization-scoped route, the guard (token,
  * organization, role), one transaction per write, DTO validation, and its OpenAPI description.
+ * Error responses only say when they happen and with which `code`: the OpenAPI setup gives every
+ * 4xx/5xx response of the JSON APIs the one `ProblemDetails` schema (`application/problem+json`).
  */
 export function ManagementController(path: string, tag: string) {
   return applyDecorators(
@@ -26,16 +27,13 @@ export function ManagementController(path: string, tag: string) {
     ApiBearerAuth(MANAGEMENT_BEARER),
     ApiParam({ name: 'organizationId', format: 'uuid', description: "The organization; the token's own." }),
     ApiUnauthorizedResponse({
-      type: ManagementErrorDto,
       description: '`UNAUTHENTICATED`: missing, unknown or revoked token, or its user was deactivated.',
     }),
     ApiForbiddenResponse({
-      type: ManagementErrorDto,
       description:
         "`WRONG_ORGANIZATION`: a token of another organization. `ROLE_NOT_ALLOWED`: the token's user's global role may not do this. `GLOBAL_ADMINISTRATOR_REQUIRED`: granting or changing a GlobalAdministrator.",
     }),
     ApiServiceUnavailableResponse({
-      type: ManagementErrorDto,
       description:
         "`AUDIT_UNAVAILABLE` (writes): the change's audit record could not be written, so nothing changed; retry after `Retry-After` seconds.",
     }),

@@ -9,7 +9,7 @@ import {
   ApiOperation,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ManagementErrorDto, pageWindow } from './management-common.dto.js';
+import { pageWindow } from './management-common.dto.js';
 import { ManagementController } from './management-controller.decorator.js';
 import {
   AddMemberDto,
@@ -27,11 +27,10 @@ import { DIRECTORY_READERS, DIRECTORY_WRITERS } from './management-roles.js';
 import { Principal, Roles, type ManagementPrincipal } from './management.guard.js';
 
 const SYNCHRONIZED = {
-  type: ManagementErrorDto,
   description:
     '`MANAGED_BY_DIRECTORY_SYNC`: the group is provisioned by Entra ID and read-only here, members included.',
 };
-const NOT_FOUND = { type: ManagementErrorDto, description: '`GROUP_NOT_FOUND`.' };
+const NOT_FOUND = { description: '`GROUP_NOT_FOUND`.' };
 
 @ManagementController('groups', 'groups')
 export class ManagementGroupsController {
@@ -52,8 +51,8 @@ export class ManagementGroupsController {
   @Roles(...DIRECTORY_WRITERS)
   @ApiOperation({ summary: 'Creates a manual group.' })
   @ApiCreatedResponse({ type: GroupDto })
-  @ApiBadRequestResponse({ type: ManagementErrorDto, description: '`VALIDATION_FAILED`.' })
-  @ApiConflictResponse({ type: ManagementErrorDto, description: '`GROUP_NAME_TAKEN`.' })
+  @ApiBadRequestResponse({ description: '`VALIDATION_FAILED`.' })
+  @ApiConflictResponse({ description: '`GROUP_NAME_TAKEN`.' })
   create(@Principal() principal: ManagementPrincipal, @Body() body: CreateGroupDto): Promise<GroupDto> {
     return this.groups.create(principal, body);
   }
@@ -117,11 +116,9 @@ export class ManagementGroupsController {
   @ApiCreatedResponse({ type: GroupMemberDto })
   @ApiOkResponse({ type: GroupMemberDto, description: 'It was a member already; nothing changed.' })
   @ApiBadRequestResponse({
-    type: ManagementErrorDto,
     description: '`GROUP_CYCLE`: the group would end up inside itself. `VALIDATION_FAILED`.',
   })
   @ApiNotFoundResponse({
-    type: ManagementErrorDto,
     description: '`GROUP_NOT_FOUND`, `USER_NOT_FOUND` (field `id`).',
   })
   @ApiConflictResponse(SYNCHRONIZED)
@@ -141,7 +138,7 @@ export class ManagementGroupsController {
   @Roles(...DIRECTORY_WRITERS)
   @ApiOperation({ summary: 'Removes a user or a group from a manual group.' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ManagementErrorDto, description: '`GROUP_NOT_FOUND`, `MEMBER_NOT_FOUND`.' })
+  @ApiNotFoundResponse({ description: '`GROUP_NOT_FOUND`, `MEMBER_NOT_FOUND`.' })
   @ApiConflictResponse(SYNCHRONIZED)
   async removeMember(
     @Principal() principal: ManagementPrincipal,

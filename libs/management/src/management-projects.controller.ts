@@ -9,7 +9,7 @@ import {
   ApiOperation,
 } from '@nestjs/swagger';
 import { ProjectMembersDto } from './effective-permissions.dto.js';
-import { ManagementErrorDto, NamedPageQueryDto, PageQueryDto, pageWindow } from './management-common.dto.js';
+import { NamedPageQueryDto, PageQueryDto, pageWindow } from './management-common.dto.js';
 import { ManagementController } from './management-controller.decorator.js';
 import { ManagementPermissionsService } from './management-permissions.service.js';
 import {
@@ -25,18 +25,16 @@ import { ManagementProjectsService } from './management-projects.service.js';
 import { PROJECT_READERS, PROJECT_WRITERS } from './management-roles.js';
 import { Principal, Roles, type ManagementPrincipal } from './management.guard.js';
 
-const NOT_FOUND = { type: ManagementErrorDto, description: '`PROJECT_NOT_FOUND`.' };
+const NOT_FOUND = { description: '`PROJECT_NOT_FOUND`.' };
 export const GRANT_ERRORS = {
   badRequest: {
-    type: ManagementErrorDto,
     description:
       '`VALIDATION_FAILED`, e.g. a permission that does not apply to this target (field `permission`).',
   },
   notFound: {
-    type: ManagementErrorDto,
     description: 'The target, or the principal (`USER_NOT_FOUND`/`GROUP_NOT_FOUND`, field `principal.id`).',
   },
-  conflict: { type: ManagementErrorDto, description: '`PERMISSION_ALREADY_GRANTED`.' },
+  conflict: { description: '`PERMISSION_ALREADY_GRANTED`.' },
 };
 
 @ManagementController('projects', 'projects')
@@ -61,8 +59,8 @@ export class ManagementProjectsController {
   @Roles(...PROJECT_WRITERS)
   @ApiOperation({ summary: 'Creates a project.' })
   @ApiCreatedResponse({ type: ProjectDto })
-  @ApiBadRequestResponse({ type: ManagementErrorDto, description: '`VALIDATION_FAILED`.' })
-  @ApiConflictResponse({ type: ManagementErrorDto, description: '`PROJECT_NAME_TAKEN`.' })
+  @ApiBadRequestResponse({ description: '`VALIDATION_FAILED`.' })
+  @ApiConflictResponse({ description: '`PROJECT_NAME_TAKEN`.' })
   create(@Principal() principal: ManagementPrincipal, @Body() body: CreateProjectDto): Promise<ProjectDto> {
     return this.projects.create(principal, body);
   }
@@ -81,7 +79,7 @@ export class ManagementProjectsController {
   @ApiOperation({ summary: 'Renames a project or changes its description.' })
   @ApiOkResponse({ type: ProjectDto })
   @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse({ type: ManagementErrorDto, description: '`PROJECT_NAME_TAKEN`.' })
+  @ApiConflictResponse({ description: '`PROJECT_NAME_TAKEN`.' })
   update(
     @Principal() principal: ManagementPrincipal,
     @Param('id') id: string,
@@ -151,7 +149,6 @@ export class ManagementProjectsController {
   @ApiOperation({ summary: 'Revokes a permission granted on the project.' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({
-    type: ManagementErrorDto,
     description: '`PROJECT_NOT_FOUND`, `PERMISSION_NOT_FOUND`.',
   })
   async revoke(

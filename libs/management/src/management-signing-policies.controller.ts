@@ -8,7 +8,7 @@ import {
   ApiOkResponse,
   ApiOperation,
 } from '@nestjs/swagger';
-import { ManagementErrorDto, NamedPageQueryDto, pageWindow } from './management-common.dto.js';
+import { NamedPageQueryDto, pageWindow } from './management-common.dto.js';
 import { ManagementController } from './management-controller.decorator.js';
 import { ManagementPermissionsService } from './management-permissions.service.js';
 import {
@@ -26,7 +26,6 @@ import { PROJECT_READERS, PROJECT_WRITERS } from './management-roles.js';
 import { Principal, Roles, type ManagementPrincipal } from './management.guard.js';
 
 const NOT_FOUND = {
-  type: ManagementErrorDto,
   description: '`PROJECT_NOT_FOUND`, `SIGNING_POLICY_NOT_FOUND`.',
 };
 
@@ -57,9 +56,9 @@ export class ManagementSigningPoliciesController {
   @Roles(...PROJECT_WRITERS)
   @ApiOperation({ summary: 'Creates a signing policy in the project.' })
   @ApiCreatedResponse({ type: SigningPolicyDto })
-  @ApiBadRequestResponse({ type: ManagementErrorDto, description: '`VALIDATION_FAILED`.' })
+  @ApiBadRequestResponse({ description: '`VALIDATION_FAILED`.' })
   @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse({ type: ManagementErrorDto, description: '`SIGNING_POLICY_NAME_TAKEN`.' })
+  @ApiConflictResponse({ description: '`SIGNING_POLICY_NAME_TAKEN`.' })
   create(
     @Principal() principal: ManagementPrincipal,
     @Param('projectId') projectId: string,
@@ -86,7 +85,7 @@ export class ManagementSigningPoliciesController {
   @ApiOperation({ summary: 'Renames a signing policy or changes its description.' })
   @ApiOkResponse({ type: SigningPolicyDto })
   @ApiNotFoundResponse(NOT_FOUND)
-  @ApiConflictResponse({ type: ManagementErrorDto, description: '`SIGNING_POLICY_NAME_TAKEN`.' })
+  @ApiConflictResponse({ description: '`SIGNING_POLICY_NAME_TAKEN`.' })
   update(
     @Principal() principal: ManagementPrincipal,
     @Param('projectId') projectId: string,
@@ -148,7 +147,6 @@ export class ManagementSigningPoliciesController {
   @ApiOperation({ summary: 'Revokes a permission granted on the signing policy.' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({
-    type: ManagementErrorDto,
     description: `${NOT_FOUND.description} \`PERMISSION_NOT_FOUND\`.`,
   })
   async revoke(

@@ -7,7 +7,6 @@ import {
   ApiOkResponse,
   ApiOperation,
 } from '@nestjs/swagger';
-import { ManagementErrorDto } from './management-common.dto.js';
 import { ManagementController } from './management-controller.decorator.js';
 import { TOKEN_READERS, TOKEN_WRITERS } from './management-roles.js';
 import { IssuedTokenDto, IssueTokenDto, TokenDto, TokenListDto } from './management-token.dto.js';
@@ -33,8 +32,8 @@ export class ManagementTokensController {
       "Creates a CI user with the role and an API token for it, like the CLI's `tokens issue`. The secret is in this answer only.",
   })
   @ApiCreatedResponse({ type: IssuedTokenDto })
-  @ApiBadRequestResponse({ type: ManagementErrorDto, description: '`VALIDATION_FAILED`.' })
-  @ApiConflictResponse({ type: ManagementErrorDto, description: '`USER_NAME_TAKEN` (field `name`).' })
+  @ApiBadRequestResponse({ description: '`VALIDATION_FAILED`.' })
+  @ApiConflictResponse({ description: '`USER_NAME_TAKEN` (field `name`).' })
   issue(@Principal() principal: ManagementPrincipal, @Body() body: IssueTokenDto): Promise<IssuedTokenDto> {
     return this.tokens.issue(principal, body);
   }
@@ -44,7 +43,7 @@ export class ManagementTokensController {
   @Roles(...TOKEN_WRITERS)
   @ApiOperation({ summary: 'Revokes a token at once (revoking twice changes nothing).' })
   @ApiOkResponse({ type: TokenDto })
-  @ApiNotFoundResponse({ type: ManagementErrorDto, description: '`TOKEN_NOT_FOUND`.' })
+  @ApiNotFoundResponse({ description: '`TOKEN_NOT_FOUND`.' })
   revoke(@Principal() principal: ManagementPrincipal, @Param('tokenId') tokenId: string): Promise<TokenDto> {
     return this.tokens.revoke(principal, tokenId);
   }

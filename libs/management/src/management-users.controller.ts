@@ -8,7 +8,6 @@ import {
   ApiOperation,
 } from '@nestjs/swagger';
 import { EffectivePermissionsDto } from './effective-permissions.dto.js';
-import { ManagementErrorDto } from './management-common.dto.js';
 import { ManagementController } from './management-controller.decorator.js';
 import { DIRECTORY_READERS, DIRECTORY_WRITERS, EFFECTIVE_PERMISSION_READERS } from './management-roles.js';
 import {
@@ -24,7 +23,6 @@ import { pageWindow } from './management-common.dto.js';
 import { AllowSelf, Principal, Roles, type ManagementPrincipal } from './management.guard.js';
 
 const SYNCHRONIZED = {
-  type: ManagementErrorDto,
   description: '`MANAGED_BY_DIRECTORY_SYNC`: the user is provisioned by Entra ID and read-only here.',
 };
 
@@ -53,8 +51,8 @@ export class ManagementUsersController {
   @Roles(...DIRECTORY_WRITERS)
   @ApiOperation({ summary: 'Creates a manual user: a person (interactive) or a CI user.' })
   @ApiCreatedResponse({ type: UserDto })
-  @ApiBadRequestResponse({ type: ManagementErrorDto, description: '`VALIDATION_FAILED`, naming the field.' })
-  @ApiConflictResponse({ type: ManagementErrorDto, description: '`USER_NAME_TAKEN`, `IDENTITY_TAKEN`.' })
+  @ApiBadRequestResponse({ description: '`VALIDATION_FAILED`, naming the field.' })
+  @ApiConflictResponse({ description: '`USER_NAME_TAKEN`, `IDENTITY_TAKEN`.' })
   create(@Principal() principal: ManagementPrincipal, @Body() body: CreateUserDto): Promise<UserDto> {
     return this.users.create(principal, body);
   }
@@ -64,7 +62,7 @@ export class ManagementUsersController {
   @AllowSelf()
   @ApiOperation({ summary: 'One user. Every user may read itself.' })
   @ApiOkResponse({ type: UserDto })
-  @ApiNotFoundResponse({ type: ManagementErrorDto, description: '`USER_NOT_FOUND`.' })
+  @ApiNotFoundResponse({ description: '`USER_NOT_FOUND`.' })
   get(@Principal() principal: ManagementPrincipal, @Param('id') id: string): Promise<UserDto> {
     return this.users.get(principal.organizationId, id);
   }
@@ -73,7 +71,7 @@ export class ManagementUsersController {
   @Roles(...DIRECTORY_WRITERS)
   @ApiOperation({ summary: 'Changes name, e-mail, global role or identity of a manual user.' })
   @ApiOkResponse({ type: UserDto })
-  @ApiNotFoundResponse({ type: ManagementErrorDto, description: '`USER_NOT_FOUND`.' })
+  @ApiNotFoundResponse({ description: '`USER_NOT_FOUND`.' })
   @ApiConflictResponse(SYNCHRONIZED)
   update(
     @Principal() principal: ManagementPrincipal,
@@ -114,7 +112,7 @@ export class ManagementUsersController {
       "The user's permissions on every project and signing policy, each with the grants that give it: direct, or through which chain of (nested) groups. One database round trip.",
   })
   @ApiOkResponse({ type: EffectivePermissionsDto })
-  @ApiNotFoundResponse({ type: ManagementErrorDto, description: '`USER_NOT_FOUND`.' })
+  @ApiNotFoundResponse({ description: '`USER_NOT_FOUND`.' })
   effectivePermissions(
     @Principal() principal: ManagementPrincipal,
     @Param('id') id: string,

@@ -2,8 +2,8 @@ import { HttpException } from '@nestjs/common';
 import { constraintOf, isUniqueViolation } from '#persistence';
 
 /**
- * The stable error codes of the management API. Clients branch on `code`, never on `message`,
- * which is for people and may be reworded.
+ * The stable error codes of the management API. Clients branch on `code` (or the problem `type`
+ * made of it), never on `detail`, which is for people and may be reworded.
  */
 export const MANAGEMENT_ERROR_CODES = [
   'VALIDATION_FAILED',
@@ -31,23 +31,65 @@ export const MANAGEMENT_ERROR_CODES = [
 
 export type ManagementErrorCode = (typeof MANAGEMENT_ERROR_CODES)[number];
 
-/** The body of every management API error; the error renderer adds `requestId`. */
+/**
+ * The problem `title` of each code (RFC 9457 §3.1.3): the same for every occurrence, unlike
+ * `detail`. Next to the codes so that a new code cannot be added without one.
+ */
+export const MANAGEMENT_ERROR_TITLES: Readonly<Record<ManagementErrorCode, string>> = {
+  VALIDATION_FAILED: 'Validation failed',
+  GROUP_CYCLE: 'Group membership cycle',
+  UNAUTHENTICATED: 'Authentication required',
+  WRONG_ORGANIZATION: 'Wrong organization',
+  ROLE_NOT_ALLOWED: 'Role not allowed',
+  GLOBAL_ADMINISTRATOR_REQUIRED: 'Global administrator required',
+  USER_NOT_FOUND: 'User not found',
+  GROUP_NOT_FOUND: 'Group not found',
+  MEMBER_NOT_FOUND: 'Member not found',
+  PROJECT_NOT_FOUND: 'Project not found',
+  SIGNING_POLICY_NOT_FOUND: 'Signing policy not found',
+  PERMISSION_NOT_FOUND: 'Permission not found',
+  TOKEN_NOT_FOUND: 'Token not found',
+  MANAGED_BY_DIRECTORY_SYNC: 'Managed by directory synchronization',
+  USER_NAME_TAKEN: 'User name taken',
+  IDENTITY_TAKEN: 'Identity taken',
+  GROUP_NAME_TAKEN: 'Group name taken',
+  PROJECT_NAME_TAKEN: 'Project name taken',
+  SIGNING_POLICY_NAME_TAKEN: 'Signing policy name taken',
+  PERMISSION_ALREADY_GRANTED: 'Permission already granted',
+  AUDIT_UNAVAILABLE: 'Audit unavailable',
+};
+
+/**
+ * What a management error hands the global error renderer, which sends it as RFC 9457 problem
+ * details: it adds the `type` made of `code`, and `requestId`.
+ */
 export interface ManagementErrorBody {
-  statusCode: number;
+  status: number;
   code: ManagementErrorCode;
-  message: string;
+  title: string;
+  /** For people; clients branch on `code`. */
+  detail: string;
   /** The request field at fault (body or query property, dotted for nested ones), when there is one. */
   field?: string;
 }
 
-/**
- * An HttpException whose response is the error body: outside /scim the global error renderer
- * sends an HttpException's own object body, plus the request id.
- */
+/** An HttpException whose response is the error body; the renderer reads it from `getResponse()`. */
 export class ManagementError extends HttpException {
-  constructor(status: number, code: ManagementErrorCode, message: string, field?: string) {
-    const body: ManagementErrorBody = { statusCode: status, code, message, ...(field ? { field } : {}) };
+  readonly code: ManagementErrorCode;
+
+  constructor(status: number, code: ManagementErrorCode, detail: string, field?: string) {
+    const body: ManagementErrorBody = {
+      status,
+      code,
+      title: MANAGEMENT_ERROR_TITLES[code],
+      detail,
+      ...(field ? { field } : {}),
+    };
     super(body, status);
+    this.code = code;
+    // HttpException takes its message from a `message` member, which the body no longer has; the
+    // log line of a 5xx should say what went wrong, not "Management Error".
+    this.message = detail;
   }
 }
 

@@ -1,3 +1,5 @@
+import { SCIM_ERROR_SCHEMA } from './scim.error.js';
+
 /**
  * The single in-code definition of every schema this server speaks. Discovery documents, attribute
  * resolution, PATCH validation and projection all read from here, so they cannot drift apart.
@@ -60,7 +62,7 @@ export const MESSAGE_URN = {
   listResponse: 'urn:ietf:params:scim:api:messages:2.0:ListResponse',
   patchOp: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
   searchRequest: 'urn:ietf:params:scim:api:messages:2.0:SearchRequest',
-  error: 'urn:ietf:params:scim:api:messages:2.0:Error',
+  error: SCIM_ERROR_SCHEMA,
 } as const;
 
 type AttributeOptions = Partial<Omit<AttributeDefinition, 'name' | 'type' | 'description'>>;

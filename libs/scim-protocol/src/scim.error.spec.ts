@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ScimError, isScimError } from './scim.error.js';
+import { ScimError, isScimError, scimErrorBody } from './scim.error.js';
+import { MESSAGE_URN } from './schemas.definition.js';
 
 describe('ScimError', () => {
   it.each([
@@ -35,6 +36,16 @@ describe('ScimError', () => {
       status: '404',
       detail: 'Resource 1 not found',
     });
+  });
+
+  it('has one envelope: its member order and URN are the same wherever it is built', () => {
+    expect(JSON.stringify(scimErrorBody(400, 'bad', 'invalidFilter'))).toBe(
+      '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidFilter","detail":"bad"}',
+    );
+    expect(JSON.stringify(ScimError.invalidFilter('bad'))).toBe(
+      JSON.stringify(scimErrorBody(400, 'bad', 'invalidFilter')),
+    );
+    expect(MESSAGE_URN.error).toBe(scimErrorBody(404, 'x').schemas[0]);
   });
 
   it('is not confused with other errors', () => {

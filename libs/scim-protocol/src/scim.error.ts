@@ -11,6 +11,7 @@ export type ScimType =
   | 'invalidVers'
   | 'sensitive';
 
+/** The one definition of the RFC 7644 §3.12 error URN; `MESSAGE_URN.error` and the HTTP layer use it. */
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 export interface ScimErrorBody {
@@ -22,8 +23,19 @@ export interface ScimErrorBody {
 }
 
 /**
+ * The RFC 7644 §3.12 envelope, built in one place for every SCIM error the server sends (thrown
+ * ScimErrors, framework and database failures, and requests Node refuses before routing). The
+ * member order is part of it: bodies stay byte-identical whichever path produced them.
+ */
+export function scimErrorBody(status: number, detail: string, scimType?: ScimType): ScimErrorBody {
+  return scimType === undefined
+    ? { schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail }
+    : { schemas: [SCIM_ERROR_SCHEMA], status: String(status), scimType, detail };
+}
+
+/**
  * The one error type the protocol layer throws for anything a client did wrong. The HTTP layer
- * turns it into a response with `toScimErrorBody()`; anything else that escapes is a bug (500).
+ * turns it into a response with `scimErrorBody()`; anything else that escapes is a bug (500).
  */
 export class ScimError extends Error {
   readonly status: number;
@@ -91,13 +103,7 @@ export class ScimError extends Error {
   }
 
   toScimErrorBody(): ScimErrorBody {
-    const body: ScimErrorBody = {
-      schemas: [SCIM_ERROR_SCHEMA],
-      status: String(this.status),
-      detail: this.detail,
-    };
-    if (this.scimType !== undefined) body.scimType = this.scimType;
-    return body;
+    return scimErrorBody(this.status, this.detail, this.scimType);
   }
 
   toJSON(): ScimErrorBody {

@@ -1,15 +1,19 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { isDatabaseUnavailable, isDataException } from '#persistence';
-import { ScimError } from '#scim-protocol';
+import { ScimError, scimErrorBody, type ScimErrorBody, type ScimType } from '#scim-protocol';
 import { isScimPath } from '#scim';
+import { PROBLEM_CONTENT_TYPE, problemDetails, type ProblemDetails } from './problem-details.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
-export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 export interface ClassifiedError {
   status: number;
-  scimType?: string;
+  scimType?: ScimType;
   detail: string;
+  /** An API's own problem code (the management API's), with its title and the field at fault. */
+  code?: string;
+  title?: string;
+  field?: string;
   /** Set for failures that are ours, not the caller's: they are logged with their stack. */
   unexpected?: boolean;
   headers?: Record<string, string>;
@@ -19,7 +23,7 @@ export interface RenderedError {
   status: number;
   contentType: string;
   headers: Record<string, string>;
-  body: Record<string, unknown>;
+  body: ScimErrorBody | ProblemDetails | Record<string, unknown>;
   classified: ClassifiedError;
 }
 
@@ -29,6 +33,37 @@ function fastifyError(error: unknown): { statusCode: number; code: string; messa
   const record = error as Error & { statusCode?: unknown; code?: unknown };
   if (typeof record.statusCode !== 'number' || typeof record.code !== 'string') return undefined;
   return { statusCode: record.statusCode, code: record.code, message: record.message };
+}
+
+/**
+ * An HttpException whose response names its problem itself: a string `code` and `detail`, maybe a
+ * `title` and `field` (ManagementError's body). Read by shape, so no API has to import this layer.
+ */
+function codedResponse(
+  response: unknown,
+): Pick<ClassifiedError, 'code' | 'title' | 'field' | 'detail'> | undefined {
+  if (response === null || typeof response !== 'object') return undefined;
+  const { code, title, detail, field } = response as Record<string, unknown>;
+  if (typeof code !== 'string' || typeof detail !== 'string') return undefined;
+  return {
+    code,
+    detail,
+    ...(typeof title === 'string' ? { title } : {}),
+    ...(typeof field === 'string' ? { field } : {}),
+  };
+}
+
+/**
+ * The body an HttpException carries as a document of its own rather than as an error description:
+ * the readiness probe's health report (a 503 that monitoring reads). It is neither coded nor one of
+ * Nest's `{ statusCode, message, error }` bodies; it is sent as it is, plus the request id.
+ */
+function ownDocument(error: unknown): Record<string, unknown> | undefined {
+  if (!(error instanceof HttpException) || fastifyError(error.cause)) return undefined;
+  const response = error.getResponse();
+  if (response === null || typeof response !== 'object' || codedResponse(response)) return undefined;
+  const record = response as Record<string, unknown>;
+  return typeof record.statusCode === 'number' ? undefined : record;
 }
 
 function httpExceptionDetail(exception: HttpException): string {
@@ -60,6 +95,8 @@ export function classifyError(error: unknown): ClassifiedError {
     if (status === Number(HttpStatus.UNAUTHORIZED)) headers['www-authenticate'] = 'Bearer realm="scim"';
     // e.g. a change refused because its audit row could not be written: Entra retries on its own.
     if (status === Number(HttpStatus.SERVICE_UNAVAILABLE)) headers['retry-after'] = '5';
+    const coded = codedResponse(error.getResponse());
+    if (coded) return { status, ...coded, headers };
     return { status, detail: httpExceptionDetail(error), headers };
   }
   const fastify = fastifyError(error);
@@ -96,29 +133,24 @@ export function classifyError(error: unknown): ClassifiedError {
   return { status: 500, detail: 'An unexpected error occurred; it has been logged.', unexpected: true };
 }
 
-/** One rendering for every error: the RFC 7644 envelope under /scim, plain JSON elsewhere. */
+/**
+ * One rendering for every error: the RFC 7644 envelope under /scim, RFC 9457 problem details
+ * (`application/problem+json`) everywhere else.
+ */
 export function renderError(error: unknown, url: string, requestId: string): RenderedError {
   const classified = classifyError(error);
+  const { status } = classified;
   const headers = { ...classified.headers };
   if (isScimPath(url)) {
-    const body: Record<string, unknown> = { schemas: [SCIM_ERROR_SCHEMA], status: String(classified.status) };
-    if (classified.scimType) body.scimType = classified.scimType;
-    body.detail = classified.detail;
-    return { status: classified.status, contentType: SCIM_CONTENT_TYPE, headers, body, classified };
+    const body = scimErrorBody(status, classified.detail, classified.scimType);
+    return { status, contentType: SCIM_CONTENT_TYPE, headers, body, classified };
   }
-  // Outside /scim an HttpException's own object body is the contract (e.g. the health report).
-  const own = error instanceof HttpException ? error.getResponse() : undefined;
-  const body =
-    own !== null &&
-    typeof own === 'object' &&
-    !fastifyError(error instanceof HttpException ? error.cause : undefined)
-      ? { ...(own as Record<string, unknown>), requestId }
-      : { statusCode: classified.status, message: classified.detail, requestId };
-  return {
-    status: classified.status,
-    contentType: 'application/json; charset=utf-8',
-    headers,
-    body,
-    classified,
-  };
+  const own = ownDocument(error);
+  if (own) {
+    const body = { ...own, requestId };
+    return { status, contentType: 'application/json; charset=utf-8', headers, body, classified };
+  }
+  const { detail, code, title, field } = classified;
+  const body = problemDetails({ status, detail, code, title, field, requestId });
+  return { status, contentType: PROBLEM_CONTENT_TYPE, headers, body, classified };
 }

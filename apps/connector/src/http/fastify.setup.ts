@@ -7,10 +7,11 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { AppConfig } from '#config';
 import { describeUnstorableInput, findUnstorableInput } from '#persistence';
 import { maskSecrets, noteAuditAggregation, auditedJsonParser, registerSyncAuditHooks } from '#audit-log';
-import { ScimError } from '#scim-protocol';
+import { ScimError, scimErrorBody } from '#scim-protocol';
 import { isScimPath } from '#scim';
 import { ScimLimiter, registerScimLimitHooks } from '#limits';
-import { SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA } from './error.renderer.js';
+import { SCIM_CONTENT_TYPE } from './error.renderer.js';
+import { PROBLEM_CONTENT_TYPE, problemDetails } from './problem-details.js';
 import { sendError } from './all-exceptions.filter.js';
 import { setupOpenApi } from './openapi.setup.js';
 
@@ -51,8 +52,9 @@ function trustProxyOption(
 
 /**
  * Node's answer to a request it could not parse (431 for headers or a URL over the limit, 408, 400),
- * in the SCIM envelope when the request line names a /scim path. There is no request object yet:
- * the raw bytes Node kept are all there is to go by.
+ * in the SCIM envelope when the request line names a /scim path and as problem details otherwise.
+ * There is no request object yet: the raw bytes Node kept are all there is to go by, and there is
+ * no request id to quote (nothing was logged under one).
  */
 function clientErrorHandler(error: ConnectionError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -66,12 +68,8 @@ function clientErrorHandler(error: ConnectionError, socket: Socket): void {
   const raw: unknown = error.rawPacket;
   const requestLine = Buffer.isBuffer(raw) ? raw.subarray(0, 64).toString('latin1') : '';
   const scim = /^[A-Z]+ \/scim\//.test(requestLine);
-  const body = JSON.stringify(
-    scim
-      ? { schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail }
-      : { statusCode: status, error: STATUS_CODES[status], message: detail },
-  );
-  const type = scim ? SCIM_CONTENT_TYPE : 'application/json; charset=utf-8';
+  const body = JSON.stringify(scim ? scimErrorBody(status, detail) : problemDetails({ status, detail }));
+  const type = scim ? SCIM_CONTENT_TYPE : PROBLEM_CONTENT_TYPE;
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

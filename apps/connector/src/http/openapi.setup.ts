@@ -1,9 +1,72 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { MANAGEMENT_BEARER } from '#management';
+import { DocumentBuilder, type OpenAPIObject, type SchemaObject, SwaggerModule } from '@nestjs/swagger';
+import { MANAGEMENT_BEARER, MANAGEMENT_ERROR_CODES } from '#management';
 import { AUDIT_API_TAG, AUDIT_BEARER } from '#audit-api';
+import { GENERIC_PROBLEM_CODES, PROBLEM_TYPE_BASE } from './problem-details.js';
 
 export const OPENAPI_UI_PATH = 'api/docs';
+
+const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** The one schema of every error of the JSON APIs (see problem-details.ts, which builds the bodies). */
+const PROBLEM_DETAILS_SCHEMA: SchemaObject = {
+  type: 'object',
+  description:
+    'RFC 9457 problem details, sent as `application/problem+json`. Clients branch on `code` (or `type`, ' +
+    'made of it); `detail` is for people and may be reworded.',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: {
+      type: 'string',
+      format: 'uri',
+      description: `\`${PROBLEM_TYPE_BASE}\` followed by \`code\` in kebab case; an identifier, not a page.`,
+      example: `${PROBLEM_TYPE_BASE}user-not-found`,
+    },
+    title: {
+      type: 'string',
+      description: 'The same for every occurrence of `code`.',
+      example: 'User not found',
+    },
+    status: { type: 'integer', description: 'The HTTP status code.', example: 404 },
+    detail: {
+      type: 'string',
+      description: 'What went wrong, for people.',
+      example: 'User 0a21f0f2-0000-4000-8000-000000000001 does not exist in this organization.',
+    },
+    code: {
+      type: 'string',
+      enum: [...MANAGEMENT_ERROR_CODES, ...GENERIC_PROBLEM_CODES],
+      description:
+        "Stable. The management API's own codes; errors without one (the audit API's, unknown routes, " +
+        'bodies that are not JSON, the database away) carry the name of their status, e.g. `NOT_FOUND`.',
+      example: 'USER_NOT_FOUND',
+    },
+    field: {
+      type: 'string',
+      description: 'The request field at fault, when there is one, e.g. `userName` or `principal.id`.',
+    },
+    requestId: { type: 'string', description: 'Also sent as the X-Request-Id header; quote it to support.' },
+  },
+};
+
+/**
+ * Every 4xx and 5xx response of the JSON APIs is a problem: described here once rather than by each
+ * `@Api...Response`, which then only says when it happens (and which codes).
+ */
+function describeProblems(document: OpenAPIObject): void {
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, ProblemDetails: PROBLEM_DETAILS_SCHEMA },
+  };
+  const content = { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetails' } } };
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        if (response && Number(status) >= 400 && !('$ref' in response)) response.content = content;
+      }
+    }
+  }
+}
 
 /**
  * The OpenAPI description of the JSON APIs (the audit API and the management API),
@@ -30,6 +93,7 @@ export function setupOpenApi(app: NestFastifyApplication): void {
   document.paths = Object.fromEntries(
     Object.entries(document.paths).filter(([path]) => path.startsWith('/api/')),
   );
+  describeProblems(document);
   SwaggerModule.setup(OPENAPI_UI_PATH, app, document, {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',
