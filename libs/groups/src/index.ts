@@ -6,3 +6,4 @@ export * from './groups.module.js';
 export * from './groups.repository.js';
 export * from './principal-type.js';
 export * from './group-membership.service.js';
+export * from './group-nesting.rules.js';

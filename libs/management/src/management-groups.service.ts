@@ -7,16 +7,10 @@ import type {
   UpdateGroupDto,
 } from './management-group.dto.js';
 import { pageWindow } from './management-common.dto.js';
-import {
-  isForeignKeyViolation,
-  ManagementError,
-  managedByDirectorySync,
-  notFound,
-  rethrowConflict,
-} from './management.errors.js';
+import { isForeignKeyViolation, ManagementError, notFound, rethrowConflict } from './management.errors.js';
 import type { ManagementPrincipal } from './management.guard.js';
-import { GroupsAdminRepository, type GroupMemberRow, type ManagedGroupRow } from '#groups';
-import { UsersAdminRepository } from '#users';
+import { GroupNestingRules, GroupsAdminRepository, type GroupMemberRow, type ManagedGroupRow } from '#groups';
+import { assertManuallyManaged, UsersAdminRepository } from '#users';
 import { ManualChangeRecorder } from './manual-change.recorder.js';
 
 const GROUP_CONFLICTS = {
@@ -36,6 +30,7 @@ const GROUP_CONFLICTS = {
 export class ManagementGroupsService {
   constructor(
     private readonly groups: GroupsAdminRepository,
+    private readonly nesting: GroupNestingRules,
     private readonly users: UsersAdminRepository,
     private readonly changes: ManualChangeRecorder,
   ) {}
@@ -146,14 +141,7 @@ export class ManagementGroupsService {
     } else {
       const child = await this.groups.find(org, member.id);
       if (!child) throw notFound('Group', member.id, 'id');
-      if (child.id === parent.id || (await this.groups.wouldCycle(org, parent.id, child.id))) {
-        throw new ManagementError(
-          400,
-          'GROUP_CYCLE',
-          `Group "${child.displayName}" cannot be a member of "${parent.displayName}": "${parent.displayName}" is already ${child.id === parent.id ? 'that very group' : `inside "${child.displayName}"`}, so groups would contain themselves.`,
-          'id',
-        );
-      }
+      await this.nesting.assertMayNest(org, parent, child);
       added = await this.guardVanished('Group', member.id, () =>
         this.groups.addGroup(org, parent.id, child.id),
       );
@@ -201,7 +189,7 @@ export class ManagementGroupsService {
   private async manualForUpdate(principal: ManagementPrincipal, id: string): Promise<ManagedGroupRow> {
     const group = await this.groups.find(principal.organizationId, id, true);
     if (!group) throw notFound('Group', id);
-    if (group.isDirectorySynchronized) throw managedByDirectorySync('Group', group.displayName);
+    assertManuallyManaged('Group', group, group.displayName);
     return group;
   }
 

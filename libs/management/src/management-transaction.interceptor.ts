@@ -4,7 +4,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { inRetriedTransaction } from '#persistence';
-import { ManagementError } from './management.errors.js';
+import { ManagementError, managementErrorOf } from './management.errors.js';
 import { ManualChangeRecorder } from './manual-change.recorder.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -32,13 +32,17 @@ export class ManagementTransactionInterceptor implements NestInterceptor {
   private async run(request: FastifyRequest, reply: FastifyReply, next: CallHandler): Promise<unknown> {
     const principal = request.managementPrincipal;
     if (!principal) throw new ManagementError(401, 'UNAUTHENTICATED', 'not authenticated');
-    return inRetriedTransaction(this.txHost, async () => {
+    const work = inRetriedTransaction(this.txHost, async () => {
       this.changes.begin();
       const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
       // Nest set the status (@HttpCode, or 201 for POST) before interceptors ran, and a
       // passthrough handler may have changed it since: the reply holds what will be answered.
       await this.changes.flush(principal, request, reply);
       return result;
+    });
+    // Domain rules throw their own errors; this API answers them with its codes.
+    return work.catch((error: unknown) => {
+      throw managementErrorOf(error);
     });
   }
 }

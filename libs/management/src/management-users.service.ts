@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { OrganizationsService } from '#organizations';
 import type { Page } from '#persistence';
-import { type UserKind, UsersAdminRepository, type ManagedUserRow, type ManualUserState } from '#users';
+import {
+  assertManuallyManaged,
+  type UserKind,
+  UsersAdminRepository,
+  type ManagedUserRow,
+  type ManualUserState,
+} from '#users';
 import type { CreateUserDto, ListUsersQueryDto, UpdateUserDto } from './management-user.dto.js';
 import { pageWindow } from './management-common.dto.js';
-import {
-  ManagementError,
-  managedByDirectorySync,
-  notFound,
-  rethrowConflict,
-  validationFailed,
-} from './management.errors.js';
+import { ManagementError, notFound, rethrowConflict, validationFailed } from './management.errors.js';
 import type { ManagementPrincipal } from './management.guard.js';
 import { ManualChangeRecorder } from './manual-change.recorder.js';
 
@@ -132,7 +132,7 @@ export class ManagementUsersService {
   private async manualForUpdate(principal: ManagementPrincipal, id: string): Promise<ManagedUserRow> {
     const user = await this.users.find(principal.organizationId, id, true);
     if (!user) throw notFound('User', id);
-    if (user.isDirectorySynchronized) throw managedByDirectorySync('User', user.userName);
+    assertManuallyManaged('User', user, user.userName);
     if (user.globalRole === 'GlobalAdministrator')
       requireGlobalAdministrator(principal, 'change a GlobalAdministrator');
     return user;

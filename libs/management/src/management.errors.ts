@@ -1,5 +1,7 @@
 import { HttpException } from '@nestjs/common';
+import { GroupCycleError } from '#groups';
 import { constraintOf, isUniqueViolation } from '#persistence';
+import { ManagedByDirectorySyncError } from '#users';
 
 /**
  * The stable error codes of the management API. Clients branch on `code` (or the problem `type`
@@ -118,12 +120,17 @@ export function notFound(kind: ResourceKind, id: string, field?: string): Manage
   );
 }
 
-export function managedByDirectorySync(kind: 'User' | 'Group', label: string): ManagementError {
-  return new ManagementError(
-    409,
-    'MANAGED_BY_DIRECTORY_SYNC',
-    `${kind} "${label}" is managed by directory synchronization (Microsoft Entra ID provisioning) and is read-only here; change it in Entra ID.`,
-  );
+/**
+ * The management API's answer to a domain rule's error; anything else is returned as it is. The
+ * rules live in the domain libraries and speak their own errors; this is the one place that turns
+ * them into this API's codes.
+ */
+export function managementErrorOf(error: unknown): unknown {
+  if (error instanceof ManagedByDirectorySyncError) {
+    return new ManagementError(409, 'MANAGED_BY_DIRECTORY_SYNC', error.message);
+  }
+  if (error instanceof GroupCycleError) return new ManagementError(400, 'GROUP_CYCLE', error.message, 'id');
+  return error;
 }
 
 /** Maps a unique-index violation to its 409; rethrows anything else. */
