@@ -1,12 +1,12 @@
 /**
  * The walls between libraries (docs/architecture.md). `npm run lint` runs this; a violation fails CI.
  * Layers, each importing only from the layers below it:
- *   ground   scim-protocol, config, persistence, audit-log
+ *   ground   scim-protocol, config, metrics, persistence, audit-log
  *   domain   organizations, roles, users, groups, projects, auth
  *   channels scim, management, audit-api, limits, health
  *   apps     connector
  */
-const GROUND = 'scim-protocol|config|persistence|audit-log';
+const GROUND = 'scim-protocol|config|metrics|persistence|audit-log';
 const DOMAIN = 'organizations|roles|users|groups|projects|auth';
 const CHANNELS = 'scim|management|audit-api|limits|health';
 
@@ -53,7 +53,14 @@ export default {
       severity: 'error',
       comment: 'The audit log records what the transport tells it; it knows no domain and no transport.',
       from: { path: '^libs/audit-log/' },
-      to: { path: '^libs/(?!audit-log/|persistence/|config/)' },
+      to: { path: '^libs/(?!audit-log/|persistence/|config/|metrics/)' },
+    },
+    {
+      name: 'metrics-knows-only-config',
+      severity: 'error',
+      comment: 'The metrics library defines metrics; the code where events happen records them.',
+      from: { path: '^libs/metrics/' },
+      to: { path: '^libs/(?!metrics/|config/)' },
     },
     {
       name: 'persistence-and-config-below-audit-log',

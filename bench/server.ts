@@ -65,6 +65,8 @@ export class ConnectorProcess {
       DATABASE_URL: options.databaseUrl,
       HOST: '127.0.0.1',
       PORT: '0',
+      // A free port: a second server (or anything else on 9464) must not stop the benchmark.
+      MANAGEMENT_PORT: '0',
       LOG_LEVEL: 'warn',
       BOOTSTRAP_DEMO_ORGANIZATION: 'false',
       MIGRATE_ON_START: 'true',
@@ -104,10 +106,11 @@ export class ConnectorProcess {
       });
     });
     const server = new ConnectorProcess(child, baseUrl);
-    // Count error-level log lines (pino: level >= 50) for the report; keep a tail for diagnostics.
+    // Count error-level log lines (level "error" or "fatal", docs/operations.md#logs) for the
+    // report; keep a tail for diagnostics.
     child.stdout.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
-      server.errorLogLines += (text.match(/"level":(5\d|6\d)/g) ?? []).length;
+      server.errorLogLines += (text.match(/"level":"(error|fatal)"/g) ?? []).length;
       server.output = (server.output + text).slice(-16 * 1024);
     });
     child.stderr.on('data', (chunk: Buffer) => {

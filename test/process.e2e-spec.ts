@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './support/eventually.js';
 import { seedOrganization } from './support/test-app.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const MAIN = 'dist/apps/connector/src/main.js';
@@ -20,7 +21,8 @@ interface Running {
 /** Starts the built server as `npm start` does, and waits for its banner. */
 async function startServer(env: Record<string, string>): Promise<Running & { baseUrl: string }> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    // MANAGEMENT_PORT 0: servers of parallel test files must not race for the default port.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', MANAGEMENT_PORT: '0', LOG_LEVEL: 'warn', ...env },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -164,6 +166,133 @@ describe('the built connector as a process', () => {
     expect(found).toEqual([]);
   }, 60_000);
 
+  it('writes every log line as JSON of one schema, names the caller on request lines and never a secret', async () => {
+    const { organizationId, token, tokenId } = await seedOrganization(db.url);
+    // The database behind a proxy the test can cut, for a request that fails and logs its error.
+    const target = new URL(db.url);
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    const proxied = new URL(db.url);
+    proxied.port = String(await proxy.start());
+    const server = await startServer({
+      DATABASE_URL: proxied.toString(),
+      BOOTSTRAP_DEMO_ORGANIZATION: 'false',
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
+      DB_CONNECT_TIMEOUT_MS: '500',
+    });
+    const tenant = `${server.baseUrl}/scim/${organizationId}`;
+    const password = 'Pw7xLogSecretValue7Q';
+    const accessToken = 'At9xLogSecretValue9Z';
+    const wrongToken = 'sct_0123456789ab_WrongLogSecretValueWrongLogSecretValue00';
+    const send = async (id: string, path: string, bearer: string, init: RequestInit = {}) => {
+      const response = await fetch(`${tenant}${path}`, {
+        ...init,
+        headers: {
+          Authorization: `Bearer ${bearer}`,
+          'Content-Type': 'application/scim+json',
+          'X-Request-Id': id,
+        },
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    try {
+      expect(await send('log-ok', '/Users?count=1', token)).toBe(200);
+      expect(await send('log-wrong-token', '/Users', wrongToken)).toBe(401);
+      const user = {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'logs@acme.test',
+        externalId: 'acme:logs',
+        password,
+      };
+      expect(await send('log-create', '/Users', token, { method: 'POST', body: JSON.stringify(user) })).toBe(
+        201,
+      );
+      expect(await send('log-query-token', `/Users?access_token=${accessToken}`, token)).toBe(200);
+      await proxy.cut();
+      expect(await send('log-database-away', '/Users', token)).toBe(503);
+    } finally {
+      await proxy.restore();
+    }
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    await proxy.cut();
+
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => line !== '');
+    // The banner is the only text that is not a log line: three lines, as a newcomer reads them.
+    const plain = lines.filter((line) => !line.startsWith('{'));
+    expect(plain).toEqual([
+      `SCIM connector listening on ${server.baseUrl}`,
+      'Organizations and tokens: npm run --silent cli -- organizations list',
+      '                          npm run --silent cli -- tokens issue --organization <id> --role DirectorySynchronizer',
+    ]);
+    const entries = lines
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const entry of entries) {
+      expect(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).toContain(entry.level);
+      expect(new Date(String(entry.time)).toISOString()).toBe(entry.time);
+      expect(typeof entry.msg).toBe('string');
+      expect(typeof entry.pid).toBe('number');
+    }
+    for (const needle of [token, wrongToken, password, accessToken]) {
+      expect(lines.filter((line) => line.includes(needle))).toEqual([]);
+    }
+
+    const requests = entries.filter((entry) => entry.msg === 'request completed');
+    for (const entry of requests) {
+      expect(Object.keys(entry)).toEqual(
+        expect.arrayContaining([
+          'reqId',
+          'method',
+          'url',
+          'route',
+          'status',
+          'durationMs',
+          'organizationId',
+          'tokenId',
+        ]),
+      );
+      expect(typeof entry.durationMs).toBe('number');
+      expect(String(entry.url)).not.toContain('?');
+    }
+    const byId = (id: string) => requests.find((entry) => entry.reqId === id);
+    expect(byId('log-ok')).toMatchObject({
+      level: 'info',
+      method: 'GET',
+      url: `/scim/${organizationId}/Users`,
+      route: '/scim/:organizationId/Users',
+      status: 200,
+      organizationId,
+      tokenId,
+    });
+    // Refused: the tenant it knocked at, no token.
+    expect(byId('log-wrong-token')).toMatchObject({ status: 401, organizationId, tokenId: null });
+    expect(byId('log-create')).toMatchObject({ method: 'POST', status: 201, organizationId, tokenId });
+    expect(byId('log-query-token')).toMatchObject({ url: `/scim/${organizationId}/Users`, status: 200 });
+    expect(byId('log-database-away')).toMatchObject({ status: 503, organizationId: organizationId });
+    const failure = entries.find((entry) => entry.reqId === 'log-database-away' && entry.level === 'error');
+    expect(failure).toMatchObject({ msg: 'request failed', err: { message: expect.any(String) } });
+
+    // Nest's Logger writes the same lines, with its context.
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        level: 'debug',
+        context: 'NestApplication',
+        msg: 'Nest application successfully started',
+      }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({ level: 'info', msg: 'listening', url: server.baseUrl }),
+    );
+    expect(entries.map((entry) => entry.msg)).toEqual(
+      expect.arrayContaining(['SIGTERM received: finishing in-flight requests, then stopping.', 'stopped']),
+    );
+  }, 60_000);
+
   it('drains on SIGTERM under keep-alive load without resetting a request (5 runs)', async () => {
     const { organizationId, token } = await seedOrganization(db.url);
     for (let run = 0; run < 5; run += 1) {
@@ -217,11 +346,20 @@ describe('the built connector as a process', () => {
 
   it('refuses a bad configuration with one message naming the variable and exit code 1', async () => {
     const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', PORT: 'abc' } });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr.trim()).toBe('Configuration error: PORT must be a whole number (got "abc")');
+    // One log line, like every other: stdout is not a terminal here, so JSON.
+    expect(stderr).toBe('');
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'fatal',
+      msg: 'Configuration error: PORT must be a whole number (got "abc")',
+    });
   });
 
   it('starts the embedded PostgreSQL when DATABASE_URL is unset, and reuses its data on the next start', async () => {

@@ -4,6 +4,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../apps/connector/src/create-app.js';
+import { ManagementServer } from '#health';
 import { runCli } from '../../apps/connector/src/cli/operator-cli.js';
 import { loadConfig } from '#config';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -13,6 +14,8 @@ export interface TestApp {
   readonly db: TestDatabase;
   readonly dataSource: DataSource;
   http(): ReturnType<typeof request>;
+  /** The management port (/metrics, /health/*); only with `managementPort: true`. */
+  management(): ReturnType<typeof request>;
   close(): Promise<void>;
 }
 
@@ -21,6 +24,8 @@ export interface TestAppOptions {
   imports?: ModuleMetadata['imports'];
   /** Connect the app through another URL (e.g. a proxy that a test can cut) instead of the database's own. */
   databaseUrl?: (db: TestDatabase) => Promise<string> | string;
+  /** Start the management listener on a free loopback port, as main.ts does on MANAGEMENT_PORT. */
+  managementPort?: boolean;
 }
 
 /** The real application on a database of its own, not listening: supertest drives it in-process. */
@@ -41,11 +46,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const databaseUrl = options.databaseUrl ? await options.databaseUrl(db) : db.url;
   const app = await createApp({ config, databaseUrl, imports: options.imports });
+  const managementPort = options.managementPort
+    ? await app.get(ManagementServer).listen(0, '127.0.0.1')
+    : undefined;
   return {
     app,
     db,
     dataSource: app.get<DataSource>(getDataSourceToken()),
     http: () => request(app.getHttpServer()),
+    management: () => {
+      if (managementPort === undefined) throw new Error('startTestApp({ managementPort: true }) first');
+      return request(`http://127.0.0.1:${managementPort}`);
+    },
     async close() {
       await app.close();
       await db.drop();

@@ -4,6 +4,7 @@ import { AuthModule } from '#auth';
 import { type AppConfig, ConfigModule } from '#config';
 import { HealthModule } from '#health';
 import { ManagementModule } from '#management';
+import { MetricsModule } from '#metrics';
 import { OrganizationsModule } from '#organizations';
 import { PersistenceModule } from '#persistence';
 import { ScimModule } from '#scim';
@@ -28,6 +29,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         PersistenceModule.forRoot(
           {
             url: options.databaseUrl,

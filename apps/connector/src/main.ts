@@ -3,11 +3,28 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, type AppConfig } from '#config';
+import { ManagementServer } from '#health';
 import { runMigrationsLocked } from '#persistence';
 import { bootstrapFirstRun, type FirstRunResult } from './bootstrap/first-run.js';
 import { createApp } from './create-app.js';
 import { HttpDrain } from './http/http-drain.js';
 import { openDatabase, type OpenDatabase } from './database/database.provider.js';
+import { createLogger, type Logger } from './logging/logger.js';
+
+/**
+ * The process's logger (logging/logger.ts). Until the configuration is read it is a default one
+ * (info, in the LOG_FORMAT asked for if that value is valid), so a configuration error is a log
+ * line like any other.
+ */
+let logger: Logger | undefined;
+function log(): Logger {
+  const format = process.env.LOG_FORMAT;
+  logger ??= createLogger({
+    level: 'info',
+    format: format === 'json' || format === 'pretty' ? format : 'auto',
+  });
+  return logger;
+}
 
 function baseUrl(config: AppConfig, port: number): string {
   if (config.publicBaseUrl) return config.publicBaseUrl;
@@ -46,11 +63,12 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.problems.join('; ')}\n`);
+      log().fatal({ problems: error.problems }, `Configuration error: ${error.problems.join('; ')}`);
       process.exit(1);
     }
     throw error;
   }
+  logger = createLogger({ level: config.logLevel, format: config.logFormat });
 
   let database: OpenDatabase | undefined;
   let app: NestFastifyApplication | undefined;
@@ -60,9 +78,9 @@ async function main(): Promise<void> {
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`${signal} received: finishing in-flight requests, then stopping.\n`);
+    log().info({ signal }, `${signal} received: finishing in-flight requests, then stopping.`);
     const deadline = setTimeout(() => {
-      process.stderr.write('Shutdown took longer than SHUTDOWN_GRACE_MS; exiting.\n');
+      log().error('Shutdown took longer than SHUTDOWN_GRACE_MS; exiting.');
       process.exit(1);
     }, config.shutdownGraceMs + 5_000);
     deadline.unref();
@@ -75,6 +93,7 @@ async function main(): Promise<void> {
     } finally {
       await database?.close();
     }
+    log().info('stopped');
     process.exit(0);
   };
   // Registered first, so a signal during start-up still ends in an orderly stop once started.
@@ -88,15 +107,24 @@ async function main(): Promise<void> {
 
   database = await openDatabase(config);
   try {
-    app = await createApp({ config, databaseUrl: database.url });
+    app = await createApp({ config, databaseUrl: database.url }, log());
     drain = new HttpDrain(app.getHttpServer());
     const dataSource = app.get<DataSource>(getDataSourceToken());
     if (config.migrateOnStart) await runMigrationsLocked(dataSource);
     const firstRun = config.bootstrapDemoOrganization ? await bootstrapFirstRun(app) : undefined;
     await app.listen({ port: config.port, host: config.host });
+    // /metrics and the probes, on a port an ingress does not publish; closed by app.close().
+    const managementPort = await app.get(ManagementServer).listen(config.managementPort, config.host);
+    log().info(
+      { managementPort },
+      `Metrics and health probes on port ${managementPort} (/metrics, /health/ready)`,
+    );
     const address = app.getHttpServer().address();
     const port = address && typeof address === 'object' ? address.port : config.port;
-    process.stdout.write(banner(baseUrl(config, port), firstRun, database.embedded));
+    const url = baseUrl(config, port);
+    // The banner stays plain text for a newcomer at a terminal; the log line never has the token.
+    process.stdout.write(banner(url, firstRun, database.embedded));
+    log().info({ url, embeddedPostgres: database.embedded }, 'listening');
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database.close();
@@ -107,8 +135,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `The connector could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  log().fatal(
+    { err: error },
+    `The connector could not start: ${error instanceof Error ? error.message : String(error)}`,
   );
   process.exit(1);
 });

@@ -59,7 +59,11 @@ export class AuditController {
   ) {}
 
   @Get('events')
-  @ApiOperation({ summary: 'Audit events, newest first, filtered; keyset-paginated with an opaque cursor.' })
+  @ApiOperation({
+    operationId: 'listAuditEvents',
+    summary: 'List audit events',
+    description: 'Audit events, newest first, filtered; keyset-paginated with an opaque cursor.',
+  })
   @ApiOkResponse({ type: AuditEventsPageDto })
   @ApiBadRequestResponse(BAD_QUERY)
   list(@Reader() reader: AuditReader, @Query() query: AuditEventsQueryDto): Promise<AuditEventsPageDto> {
@@ -69,7 +73,9 @@ export class AuditController {
 
   @Get('events/export')
   @ApiOperation({
-    summary: 'Every matching event, newest first, streamed as NDJSON (one JSON object a line) or CSV.',
+    operationId: 'exportAuditEvents',
+    summary: 'Export audit events',
+    description: 'Every matching event, newest first, streamed as NDJSON (one JSON object a line) or CSV.',
   })
   @ApiProduces(EXPORT_CONTENT_TYPES.ndjson, EXPORT_CONTENT_TYPES.csv)
   @ApiOkResponse({ description: 'The events, streamed.' })
@@ -83,7 +89,11 @@ export class AuditController {
   }
 
   @Get('events/:id')
-  @ApiOperation({ summary: 'One audit event.' })
+  @ApiOperation({
+    operationId: 'getAuditEvent',
+    summary: 'Get an audit event',
+    description: 'One audit event.',
+  })
   @ApiOkResponse({ type: AuditEventDto })
   @ApiNotFoundResponse({
     description: "`NOT_FOUND`: no such event (or another organization's, for an administrator).",
@@ -93,7 +103,11 @@ export class AuditController {
   }
 
   @Get('organizations/:organizationId/summary')
-  @ApiOperation({ summary: "An organization's sync health at a glance." })
+  @ApiOperation({
+    operationId: 'getOrganizationAuditSummary',
+    summary: "Get an organization's audit summary",
+    description: "An organization's sync health at a glance.",
+  })
   @ApiOkResponse({ type: AuditSummaryDto })
   @ApiBadRequestResponse({ description: '`BAD_REQUEST`: the organization id is not a UUID.' })
   @ApiNotFoundResponse({ description: '`NOT_FOUND`: no such organization.' })

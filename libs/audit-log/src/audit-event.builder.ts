@@ -165,20 +165,33 @@ function pick<T extends string>(value: unknown, allowed: readonly T[]): T | null
   return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : null;
 }
 
-/** Everything known about a request, turned into its audit row: inferred, masked and capped. */
-export function buildAuditRow(audit: RequestAudit, facts: RequestFacts): AuditEventRow {
-  const [rawPath = '', rawQuery] = splitUrl(facts.url);
-  const path = parseScimPath(rawPath);
-  const described = audit.described();
-  const outcome = facts.status < 400 ? 'success' : 'failure';
+/** What a SCIM request was, as its audit row and the request metrics name it. */
+export interface ScimRequestKind {
+  dryRun: boolean;
+  operation: AuditOperation | null;
+  resourceType: AuditResourceType | null;
+}
 
-  let operation = described.operation ?? inferOperation(facts.method, path);
+/** The request's operation and resource type: what the handler described, else from its route. */
+export function classifyScimRequest(audit: RequestAudit, method: string, url: string): ScimRequestKind {
+  const [rawPath = '', rawQuery] = splitUrl(url);
+  return classify(audit, method, parseScimPath(rawPath), rawQuery);
+}
+
+function classify(
+  audit: RequestAudit,
+  method: string,
+  path: ScimRequestPath,
+  rawQuery: string | undefined,
+): ScimRequestKind {
+  const described = audit.described();
+  let operation = described.operation ?? inferOperation(method, path);
   // Entra's probe, whether it succeeded or was refused (a wrong token fails Test connection with
   // 401, which support wants to see as such); a GUID filter that found someone is a real query.
   const resultCount = audit.resultCount();
   if (
     operation === 'query' &&
-    facts.method === 'GET' &&
+    method === 'GET' &&
     path.resourceId === undefined &&
     (path.resource === 'Users' || path.resource === 'Groups') &&
     !(resultCount !== undefined && resultCount > 0) &&
@@ -191,6 +204,20 @@ export function buildAuditRow(audit: RequestAudit, facts: RequestFacts): AuditEv
     described.resourceType ??
     (path.resource === undefined ? undefined : RESOURCE_TYPES[path.resource]) ??
     null;
+  return {
+    dryRun: path.dryRun,
+    operation: pick(operation, AUDIT_OPERATIONS),
+    resourceType: pick(resourceType, AUDIT_RESOURCE_TYPES),
+  };
+}
+
+/** Everything known about a request, turned into its audit row: inferred, masked and capped. */
+export function buildAuditRow(audit: RequestAudit, facts: RequestFacts): AuditEventRow {
+  const [rawPath = '', rawQuery] = splitUrl(facts.url);
+  const path = parseScimPath(rawPath);
+  const described = audit.described();
+  const outcome = facts.status < 400 ? 'success' : 'failure';
+  const { operation, resourceType } = classify(audit, facts.method, path, rawQuery);
   const resourceIdFromPath =
     path.resourceId !== undefined && path.resourceId !== '.search' ? path.resourceId : undefined;
   const resourceId = described.resourceId !== undefined ? described.resourceId : (resourceIdFromPath ?? null);
@@ -224,8 +251,8 @@ export function buildAuditRow(audit: RequestAudit, facts: RequestFacts): AuditEv
     path: storableText(rawPath, TEXT_LIMITS.path) ?? '',
     query: rawQuery === undefined || rawQuery === '' ? null : storableQuery(rawQuery, TEXT_LIMITS.query),
     dryRun: path.dryRun,
-    operation: pick(operation, AUDIT_OPERATIONS),
-    resourceType: pick(resourceType, AUDIT_RESOURCE_TYPES),
+    operation,
+    resourceType,
     resourceId: storableText(resourceId, TEXT_LIMITS.value),
     externalId: storableText(described.externalId, TEXT_LIMITS.value),
     userName: storableText(described.userName, TEXT_LIMITS.value),

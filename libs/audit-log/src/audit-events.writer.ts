@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { ConnectorMetrics } from '#metrics';
 import { SqlExecutor } from '#persistence';
 import { buildManualAuditRow, type AuditEventRow, type ManualAuditChange } from './audit-event.builder.js';
 import type { AggregatedRow } from './audit-aggregates.js';
@@ -128,7 +129,10 @@ export class AuditEventsWriter {
   constructor(
     private readonly sql: SqlExecutor,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+    private readonly metrics: ConnectorMetrics,
+  ) {
+    metrics.watchAuditQueue(() => this.queue.length);
+  }
 
   /** Through the request's transaction: the row commits or rolls back with the change. */
   async insertInTransaction(row: AuditEventRow): Promise<void> {
@@ -161,10 +165,16 @@ export class AuditEventsWriter {
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
     const rows = batch.map((entry) => entry.row);
+    const endTimer = this.metrics.auditFlushDuration.startTimer();
     void this.dataSource.query(INSERT_BATCH, batchParams(rows)).then(
-      () => batch.forEach((entry) => entry.settle()),
+      () => {
+        endTimer();
+        batch.forEach((entry) => entry.settle());
+      },
       // One bad row must not cost the others their record: store them one by one instead.
       () => {
+        endTimer();
+        this.metrics.auditFailures.inc({ stage: 'batch' });
         for (const entry of batch) {
           void this.dataSource.query(INSERT, insertParams(entry.row)).then(
             () => entry.settle(),

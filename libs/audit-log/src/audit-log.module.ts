@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsModule } from '#metrics';
 import { AuditEventsWriter } from './audit-events.writer.js';
 import { SyncAuditRecorder } from './audit-log.recorder.js';
 import { AuditTrail } from './audit.trail.js';
@@ -9,6 +10,7 @@ import { AuditTrail } from './audit.trail.js';
  */
 @Global()
 @Module({
+  imports: [MetricsModule],
   providers: [AuditTrail, SyncAuditRecorder, AuditEventsWriter],
   exports: [AuditTrail, SyncAuditRecorder, AuditEventsWriter],
 })

@@ -1,7 +1,13 @@
 import { type ExecutionContext, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ConnectorMetrics } from '#metrics';
 import { isDatabaseUnavailable, isRetryableTransactionError } from '#persistence';
-import { buildAuditRow, type AuditEventRow, type RequestFacts } from './audit-event.builder.js';
+import {
+  buildAuditRow,
+  classifyScimRequest,
+  type AuditEventRow,
+  type RequestFacts,
+} from './audit-event.builder.js';
 import { AuditEventsWriter } from './audit-events.writer.js';
 import { AuditAggregates, aggregatedRow, aggregationOf } from './audit-aggregates.js';
 import { MAX_STORED_JSON_CHARS } from './audit.redaction.js';
@@ -77,7 +83,12 @@ export class SyncAuditRecorder {
   private replaying: Promise<void> | undefined;
   private retryDelayMs = SPOOL_RETRY_FIRST_MS;
 
-  constructor(private readonly events: AuditEventsWriter) {}
+  constructor(
+    private readonly events: AuditEventsWriter,
+    private readonly metrics: ConnectorMetrics,
+  ) {
+    metrics.watchAuditSpool(() => this.spool.length);
+  }
 
   /**
    * onRequest hook (for the requests the transport audits): opens the request's record. The row is
@@ -86,7 +97,26 @@ export class SyncAuditRecorder {
    */
   start(request: FastifyRequest, reply: FastifyReply): void {
     const audit = startRequestAudit(request.raw);
-    reply.raw.once('close', () => this.track(this.afterResponse(audit, request, reply)));
+    reply.raw.once('close', () => {
+      this.observe(audit, request, reply);
+      this.track(this.afterResponse(audit, request, reply));
+    });
+  }
+
+  /**
+   * The request metrics, classified exactly like the audit row (resource type, operation, dry-run),
+   * at the same moment: once the response is over, also when the client gave up (499).
+   */
+  private observe(audit: RequestAudit, request: FastifyRequest, reply: FastifyReply): void {
+    const finished = reply.raw.writableFinished;
+    const kind = classifyScimRequest(audit, request.method, request.url);
+    this.metrics.observeScimRequest({
+      resource: kind.resourceType ?? 'other',
+      operation: kind.operation ?? 'other',
+      dryRun: kind.dryRun,
+      status: finished ? reply.statusCode : CLIENT_CLOSED_REQUEST,
+      durationSeconds: (finished ? reply.elapsedTime : audit.elapsedMs()) / 1000,
+    });
   }
 
   /** Keeps the handler's promise, so a write after an aborted connection waits for its outcome. */
@@ -169,7 +199,11 @@ export class SyncAuditRecorder {
     try {
       await this.events.insertStandalone(row);
     } catch (error) {
-      if (isDatabaseUnavailable(error)) return this.toSpool(row);
+      if (isDatabaseUnavailable(error)) {
+        this.metrics.auditFailures.inc({ stage: 'unavailable' });
+        return this.toSpool(row);
+      }
+      this.metrics.auditFailures.inc({ stage: 'row' });
       // After the response nobody can be told; the log is the last resort.
       this.logger.error(`audit row of request ${row.requestId} could not be written: ${messageOf(error)}`);
     }
@@ -179,9 +213,11 @@ export class SyncAuditRecorder {
     if (this.spool.length < AUDIT_SPOOL_MAX_ROWS) {
       this.spool.push(row);
     } else if (this.dropped) {
+      this.metrics.auditSpoolDropped.inc();
       this.dropped.count += 1;
       this.dropped.lastAt = row.occurredAt;
     } else {
+      this.metrics.auditSpoolDropped.inc();
       this.dropped = { count: 1, firstAt: row.occurredAt, lastAt: row.occurredAt };
       this.logger.error(`audit spool full (${AUDIT_SPOOL_MAX_ROWS} rows): counting dropped rows`);
     }
@@ -250,6 +286,7 @@ export class SyncAuditRecorder {
       return 'written';
     } catch (error) {
       if (isDatabaseUnavailable(error)) return 'unavailable';
+      this.metrics.auditFailures.inc({ stage: 'row' });
       this.logger.error(`audit row of request ${row.requestId} could not be written: ${messageOf(error)}`);
       return 'failed';
     }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
+import { ConnectorMetrics } from '#metrics';
 import { OrganizationsService } from '#organizations';
 import { isUuid } from '#persistence';
 import type { GlobalRole } from '#roles';
@@ -29,6 +30,7 @@ export class ApiTokensService {
     private readonly tokens: ApiTokensRepository,
     private readonly users: UsersRepository,
     private readonly organizations: OrganizationsService,
+    private readonly metrics: ConnectorMetrics,
   ) {}
 
   /** Creates a CI user holding `role` and an API token for it, in one transaction. */
@@ -74,6 +76,12 @@ export class ApiTokensService {
    * missing, malformed, unknown or revoked token, a wrong secret, or a deactivated user.
    */
   async authenticate(authorization: string | undefined): Promise<AuthenticatedToken | undefined> {
+    const token = await this.verify(authorization);
+    this.metrics.tokenVerifications.inc({ result: token ? 'valid' : 'invalid' });
+    return token;
+  }
+
+  private async verify(authorization: string | undefined): Promise<AuthenticatedToken | undefined> {
     const raw = bearerToken(authorization);
     const parsed = raw === undefined ? undefined : parseToken(API_TOKEN, raw);
     if (!parsed) return undefined;

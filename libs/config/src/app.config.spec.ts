@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       databaseUrl: undefined,
       port: 3000,
+      managementPort: 9464,
       host: '127.0.0.1',
       migrateOnStart: true,
     });
@@ -16,6 +17,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgresql://u:p@db:5432/scim',
       PORT: '8080',
+      MANAGEMENT_PORT: '0',
       HOST: '0.0.0.0',
       PUBLIC_BASE_URL: 'https://scim.example.com/',
       BOOTSTRAP_DEMO_ORGANIZATION: 'false',
@@ -24,6 +26,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       databaseUrl: 'postgresql://u:p@db:5432/scim',
       port: 8080,
+      managementPort: 0,
       host: '0.0.0.0',
       publicBaseUrl: 'https://scim.example.com',
       bootstrapDemoOrganization: false,
@@ -34,6 +37,7 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: 'eighty' }, /^PORT must be a whole number \(got "eighty"\)$/],
     [{ PORT: '70000' }, /^PORT must be at most 65535/],
+    [{ MANAGEMENT_PORT: '-1' }, /^MANAGEMENT_PORT must be at least 0/],
     [{ DATABASE_URL: 'http://db' }, /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL /],
     [{ MIGRATE_ON_START: 'maybe' }, /^MIGRATE_ON_START must be true or false/],

@@ -59,12 +59,14 @@ const environmentSchema = z.object({
   DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), postgresUrl.optional()),
   EMBEDDED_POSTGRES_DIR: z.string().min(1).default('.data/postgres'),
   PORT: positiveInt(0, 65535).default(3000),
+  MANAGEMENT_PORT: positiveInt(0, 65535).default(9464),
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_BASE_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.url({ message: 'must be an absolute http(s) URL' }).optional(),
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { message: 'must be auto, json or pretty' }).default('auto'),
   DB_POOL_SIZE: positiveInt(1, 500).default(20),
   DB_CONNECT_TIMEOUT_MS: positiveInt(100, 60_000).default(2_000),
   SCIM_BODY_LIMIT_BYTES: positiveInt(1_024, 100 * 1024 * 1024).default(8 * 1024 * 1024),
@@ -98,10 +100,14 @@ export interface AppConfig {
   readonly databaseUrl: string | undefined;
   readonly embeddedPostgresDir: string;
   readonly port: number;
+  /** The management listener (/metrics, /health/*) on HOST; 0 picks a free port. */
+  readonly managementPort: number;
   readonly host: string;
   /** Base URL printed to operators and used in SCIM `meta.location`; derived from HOST/PORT when unset. */
   readonly publicBaseUrl: string | undefined;
   readonly logLevel: Environment['LOG_LEVEL'];
+  /** `json` lines, `pretty` (pino-pretty), or `auto`: pretty when stdout is a terminal. */
+  readonly logFormat: Environment['LOG_FORMAT'];
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
   readonly scimBodyLimitBytes: number;
@@ -161,9 +167,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: e.DATABASE_URL,
     embeddedPostgresDir: e.EMBEDDED_POSTGRES_DIR,
     port: e.PORT,
+    managementPort: e.MANAGEMENT_PORT,
     host: e.HOST,
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     dbPoolSize: e.DB_POOL_SIZE,
     dbConnectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
     scimBodyLimitBytes: e.SCIM_BODY_LIMIT_BYTES,

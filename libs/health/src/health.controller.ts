@@ -1,27 +1,23 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { MigrationsHealthIndicator } from './migrations.health.js';
+import { HealthCheck } from '@nestjs/terminus';
+import { HealthService } from './health.service.js';
 
-/** Kubernetes probes: liveness never touches the database, readiness does (within 2 seconds). */
+/**
+ * Kubernetes probes on the main port. The management port (ManagementServer) serves the same two
+ * through HealthService; these stay for the tests and setups that probe the main port.
+ */
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
-    private readonly migrations: MigrationsHealthIndicator,
-  ) {}
+  constructor(private readonly health: HealthService) {}
 
   @Get('live')
   live(): { status: 'ok' } {
-    return { status: 'ok' };
+    return this.health.live();
   }
 
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: 1_500 }),
-      () => this.migrations.check('migrations'),
-    ]);
+    return this.health.ready();
   }
 }

@@ -38,7 +38,11 @@ export class ManagementGroupsController {
 
   @Get()
   @Roles(...DIRECTORY_READERS)
-  @ApiOperation({ summary: 'Groups of the organization, manual and synchronized, by displayName.' })
+  @ApiOperation({
+    operationId: 'listGroups',
+    summary: 'List groups',
+    description: 'Groups of the organization, manual and synchronized, by displayName.',
+  })
   @ApiOkResponse({ type: GroupPageDto })
   async list(
     @Principal() principal: ManagementPrincipal,
@@ -49,7 +53,11 @@ export class ManagementGroupsController {
 
   @Post()
   @Roles(...DIRECTORY_WRITERS)
-  @ApiOperation({ summary: 'Creates a manual group.' })
+  @ApiOperation({
+    operationId: 'createGroup',
+    summary: 'Create a group',
+    description: 'Creates a manual group.',
+  })
   @ApiCreatedResponse({ type: GroupDto })
   @ApiBadRequestResponse({ description: '`VALIDATION_FAILED`.' })
   @ApiConflictResponse({ description: '`GROUP_NAME_TAKEN`.' })
@@ -59,7 +67,11 @@ export class ManagementGroupsController {
 
   @Get(':id')
   @Roles(...DIRECTORY_READERS)
-  @ApiOperation({ summary: 'One group.' })
+  @ApiOperation({
+    operationId: 'getGroup',
+    summary: 'Get a group',
+    description: 'One group.',
+  })
   @ApiOkResponse({ type: GroupDto })
   @ApiNotFoundResponse(NOT_FOUND)
   get(@Principal() principal: ManagementPrincipal, @Param('id') id: string): Promise<GroupDto> {
@@ -68,7 +80,11 @@ export class ManagementGroupsController {
 
   @Patch(':id')
   @Roles(...DIRECTORY_WRITERS)
-  @ApiOperation({ summary: 'Renames a manual group or changes its description.' })
+  @ApiOperation({
+    operationId: 'updateGroup',
+    summary: 'Update a group',
+    description: 'Renames a manual group or changes its description.',
+  })
   @ApiOkResponse({ type: GroupDto })
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiConflictResponse({ ...SYNCHRONIZED, description: `${SYNCHRONIZED.description} \`GROUP_NAME_TAKEN\`.` })
@@ -84,7 +100,9 @@ export class ManagementGroupsController {
   @HttpCode(204)
   @Roles(...DIRECTORY_WRITERS)
   @ApiOperation({
-    summary: 'Deletes a manual group: its memberships and the permissions granted to it go with it.',
+    operationId: 'deleteGroup',
+    summary: 'Delete a group',
+    description: 'Deletes a manual group: its memberships and the permissions granted to it go with it.',
   })
   @ApiNoContentResponse()
   @ApiNotFoundResponse(NOT_FOUND)
@@ -95,7 +113,11 @@ export class ManagementGroupsController {
 
   @Get(':id/members')
   @Roles(...DIRECTORY_READERS)
-  @ApiOperation({ summary: 'Direct members: nested groups, then users.' })
+  @ApiOperation({
+    operationId: 'listGroupMembers',
+    summary: 'List group members',
+    description: 'Direct members: nested groups, then users.',
+  })
   @ApiOkResponse({ type: GroupMemberPageDto })
   @ApiNotFoundResponse(NOT_FOUND)
   async members(
@@ -110,7 +132,9 @@ export class ManagementGroupsController {
   @Post(':id/members')
   @Roles(...DIRECTORY_WRITERS)
   @ApiOperation({
-    summary:
+    operationId: 'addGroupMember',
+    summary: 'Add a group member',
+    description:
       'Adds a user or a group (manual or synchronized) to a manual group. 201 when added, 200 when it was a member already.',
   })
   @ApiCreatedResponse({ type: GroupMemberDto })
@@ -136,7 +160,11 @@ export class ManagementGroupsController {
   @Delete(':id/members/:memberId')
   @HttpCode(204)
   @Roles(...DIRECTORY_WRITERS)
-  @ApiOperation({ summary: 'Removes a user or a group from a manual group.' })
+  @ApiOperation({
+    operationId: 'removeGroupMember',
+    summary: 'Remove a group member',
+    description: 'Removes a user or a group from a manual group.',
+  })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: '`GROUP_NOT_FOUND`, `MEMBER_NOT_FOUND`.' })
   @ApiConflictResponse(SYNCHRONIZED)

@@ -46,7 +46,11 @@ export class ManagementProjectsController {
 
   @Get()
   @Roles(...PROJECT_READERS)
-  @ApiOperation({ summary: 'Projects of the organization, by name.' })
+  @ApiOperation({
+    operationId: 'listProjects',
+    summary: 'List projects',
+    description: 'Projects of the organization, by name.',
+  })
   @ApiOkResponse({ type: ProjectPageDto })
   async list(
     @Principal() principal: ManagementPrincipal,
@@ -57,7 +61,11 @@ export class ManagementProjectsController {
 
   @Post()
   @Roles(...PROJECT_WRITERS)
-  @ApiOperation({ summary: 'Creates a project.' })
+  @ApiOperation({
+    operationId: 'createProject',
+    summary: 'Create a project',
+    description: 'Creates a project.',
+  })
   @ApiCreatedResponse({ type: ProjectDto })
   @ApiBadRequestResponse({ description: '`VALIDATION_FAILED`.' })
   @ApiConflictResponse({ description: '`PROJECT_NAME_TAKEN`.' })
@@ -67,7 +75,11 @@ export class ManagementProjectsController {
 
   @Get(':id')
   @Roles(...PROJECT_READERS)
-  @ApiOperation({ summary: 'One project.' })
+  @ApiOperation({
+    operationId: 'getProject',
+    summary: 'Get a project',
+    description: 'One project.',
+  })
   @ApiOkResponse({ type: ProjectDto })
   @ApiNotFoundResponse(NOT_FOUND)
   get(@Principal() principal: ManagementPrincipal, @Param('id') id: string): Promise<ProjectDto> {
@@ -76,7 +88,11 @@ export class ManagementProjectsController {
 
   @Patch(':id')
   @Roles(...PROJECT_WRITERS)
-  @ApiOperation({ summary: 'Renames a project or changes its description.' })
+  @ApiOperation({
+    operationId: 'updateProject',
+    summary: 'Update a project',
+    description: 'Renames a project or changes its description.',
+  })
   @ApiOkResponse({ type: ProjectDto })
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiConflictResponse({ description: '`PROJECT_NAME_TAKEN`.' })
@@ -91,7 +107,11 @@ export class ManagementProjectsController {
   @Delete(':id')
   @HttpCode(204)
   @Roles(...PROJECT_WRITERS)
-  @ApiOperation({ summary: 'Deletes a project with its signing policies and every permission on them.' })
+  @ApiOperation({
+    operationId: 'deleteProject',
+    summary: 'Delete a project',
+    description: 'Deletes a project with its signing policies and every permission on them.',
+  })
   @ApiNoContentResponse()
   @ApiNotFoundResponse(NOT_FOUND)
   async delete(@Principal() principal: ManagementPrincipal, @Param('id') id: string): Promise<void> {
@@ -101,7 +121,9 @@ export class ManagementProjectsController {
   @Get(':id/members')
   @Roles(...PROJECT_READERS)
   @ApiOperation({
-    summary:
+    operationId: 'listProjectMembers',
+    summary: 'List project members',
+    description:
       'Who holds which permission on the project and its signing policies, and how (directly or through which groups, nested ones included). Active users only, paged by user. One database round trip.',
   })
   @ApiOkResponse({ type: ProjectMembersDto })
@@ -116,7 +138,11 @@ export class ManagementProjectsController {
 
   @Get(':id/permissions')
   @Roles(...PROJECT_READERS)
-  @ApiOperation({ summary: 'Permissions granted on the project itself (Configurator).' })
+  @ApiOperation({
+    operationId: 'listProjectPermissions',
+    summary: 'List project permissions',
+    description: 'Permissions granted on the project itself (Configurator).',
+  })
   @ApiOkResponse({ type: PermissionListDto })
   @ApiNotFoundResponse(NOT_FOUND)
   async listPermissions(
@@ -129,7 +155,9 @@ export class ManagementProjectsController {
   @Post(':id/permissions')
   @Roles(...PROJECT_WRITERS)
   @ApiOperation({
-    summary: 'Grants Configurator on the project to a user or a group (manual or synchronized).',
+    operationId: 'grantProjectPermission',
+    summary: 'Grant a project permission',
+    description: 'Grants Configurator on the project to a user or a group (manual or synchronized).',
   })
   @ApiCreatedResponse({ type: PermissionDto })
   @ApiBadRequestResponse(GRANT_ERRORS.badRequest)
@@ -146,7 +174,11 @@ export class ManagementProjectsController {
   @Delete(':id/permissions/:permissionId')
   @HttpCode(204)
   @Roles(...PROJECT_WRITERS)
-  @ApiOperation({ summary: 'Revokes a permission granted on the project.' })
+  @ApiOperation({
+    operationId: 'revokeProjectPermission',
+    summary: 'Revoke a project permission',
+    description: 'Revokes a permission granted on the project.',
+  })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({
     description: '`PROJECT_NOT_FOUND`, `PERMISSION_NOT_FOUND`.',

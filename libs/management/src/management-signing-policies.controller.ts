@@ -38,7 +38,11 @@ export class ManagementSigningPoliciesController {
 
   @Get()
   @Roles(...PROJECT_READERS)
-  @ApiOperation({ summary: "The project's signing policies, by name." })
+  @ApiOperation({
+    operationId: 'listSigningPolicies',
+    summary: 'List signing policies',
+    description: "The project's signing policies, by name.",
+  })
   @ApiOkResponse({ type: SigningPolicyPageDto })
   @ApiNotFoundResponse(NOT_FOUND)
   async list(
@@ -54,7 +58,11 @@ export class ManagementSigningPoliciesController {
 
   @Post()
   @Roles(...PROJECT_WRITERS)
-  @ApiOperation({ summary: 'Creates a signing policy in the project.' })
+  @ApiOperation({
+    operationId: 'createSigningPolicy',
+    summary: 'Create a signing policy',
+    description: 'Creates a signing policy in the project.',
+  })
   @ApiCreatedResponse({ type: SigningPolicyDto })
   @ApiBadRequestResponse({ description: '`VALIDATION_FAILED`.' })
   @ApiNotFoundResponse(NOT_FOUND)
@@ -69,7 +77,11 @@ export class ManagementSigningPoliciesController {
 
   @Get(':id')
   @Roles(...PROJECT_READERS)
-  @ApiOperation({ summary: 'One signing policy.' })
+  @ApiOperation({
+    operationId: 'getSigningPolicy',
+    summary: 'Get a signing policy',
+    description: 'One signing policy.',
+  })
   @ApiOkResponse({ type: SigningPolicyDto })
   @ApiNotFoundResponse(NOT_FOUND)
   get(
@@ -82,7 +94,11 @@ export class ManagementSigningPoliciesController {
 
   @Patch(':id')
   @Roles(...PROJECT_WRITERS)
-  @ApiOperation({ summary: 'Renames a signing policy or changes its description.' })
+  @ApiOperation({
+    operationId: 'updateSigningPolicy',
+    summary: 'Update a signing policy',
+    description: 'Renames a signing policy or changes its description.',
+  })
   @ApiOkResponse({ type: SigningPolicyDto })
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiConflictResponse({ description: '`SIGNING_POLICY_NAME_TAKEN`.' })
@@ -98,7 +114,11 @@ export class ManagementSigningPoliciesController {
   @Delete(':id')
   @HttpCode(204)
   @Roles(...PROJECT_WRITERS)
-  @ApiOperation({ summary: 'Deletes a signing policy and the permissions on it.' })
+  @ApiOperation({
+    operationId: 'deleteSigningPolicy',
+    summary: 'Delete a signing policy',
+    description: 'Deletes a signing policy and the permissions on it.',
+  })
   @ApiNoContentResponse()
   @ApiNotFoundResponse(NOT_FOUND)
   async delete(
@@ -111,7 +131,11 @@ export class ManagementSigningPoliciesController {
 
   @Get(':id/permissions')
   @Roles(...PROJECT_READERS)
-  @ApiOperation({ summary: 'Permissions granted on the signing policy (Submitter, Approver).' })
+  @ApiOperation({
+    operationId: 'listSigningPolicyPermissions',
+    summary: 'List signing policy permissions',
+    description: 'Permissions granted on the signing policy (Submitter, Approver).',
+  })
   @ApiOkResponse({ type: PermissionListDto })
   @ApiNotFoundResponse(NOT_FOUND)
   async listPermissions(
@@ -125,7 +149,9 @@ export class ManagementSigningPoliciesController {
   @Post(':id/permissions')
   @Roles(...PROJECT_WRITERS)
   @ApiOperation({
-    summary:
+    operationId: 'grantSigningPolicyPermission',
+    summary: 'Grant a signing policy permission',
+    description:
       'Grants Submitter or Approver on the signing policy to a user or a group (manual or synchronized).',
   })
   @ApiCreatedResponse({ type: PermissionDto })
@@ -144,7 +170,11 @@ export class ManagementSigningPoliciesController {
   @Delete(':id/permissions/:permissionId')
   @HttpCode(204)
   @Roles(...PROJECT_WRITERS)
-  @ApiOperation({ summary: 'Revokes a permission granted on the signing policy.' })
+  @ApiOperation({
+    operationId: 'revokeSigningPolicyPermission',
+    summary: 'Revoke a signing policy permission',
+    description: 'Revokes a permission granted on the signing policy.',
+  })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({
     description: `${NOT_FOUND.description} \`PERMISSION_NOT_FOUND\`.`,

@@ -19,7 +19,11 @@ export class ManagementTokensController {
 
   @Get()
   @Roles(...TOKEN_READERS)
-  @ApiOperation({ summary: "The organization's API tokens (never their secrets), with last use." })
+  @ApiOperation({
+    operationId: 'listTokens',
+    summary: 'List API tokens',
+    description: "The organization's API tokens (never their secrets), with last use.",
+  })
   @ApiOkResponse({ type: TokenListDto })
   async list(@Principal() principal: ManagementPrincipal): Promise<TokenListDto> {
     return { items: await this.tokens.list(principal.organizationId) };
@@ -28,7 +32,9 @@ export class ManagementTokensController {
   @Post()
   @Roles(...TOKEN_WRITERS)
   @ApiOperation({
-    summary:
+    operationId: 'issueToken',
+    summary: 'Issue an API token',
+    description:
       "Creates a CI user with the role and an API token for it, like the CLI's `tokens issue`. The secret is in this answer only.",
   })
   @ApiCreatedResponse({ type: IssuedTokenDto })
@@ -41,7 +47,11 @@ export class ManagementTokensController {
   @Post(':tokenId/revoke')
   @HttpCode(200)
   @Roles(...TOKEN_WRITERS)
-  @ApiOperation({ summary: 'Revokes a token at once (revoking twice changes nothing).' })
+  @ApiOperation({
+    operationId: 'revokeToken',
+    summary: 'Revoke an API token',
+    description: 'Revokes a token at once (revoking twice changes nothing).',
+  })
   @ApiOkResponse({ type: TokenDto })
   @ApiNotFoundResponse({ description: '`TOKEN_NOT_FOUND`.' })
   revoke(@Principal() principal: ManagementPrincipal, @Param('tokenId') tokenId: string): Promise<TokenDto> {

@@ -36,7 +36,9 @@ export class ManagementUsersController {
   @Get()
   @Roles(...DIRECTORY_READERS)
   @ApiOperation({
-    summary: 'Users of the organization (people and CI users, manual and synchronized), by userName.',
+    operationId: 'listUsers',
+    summary: 'List users',
+    description: 'Users of the organization (people and CI users, manual and synchronized), by userName.',
   })
   @ApiOkResponse({ type: UserPageDto })
   async list(
@@ -49,7 +51,11 @@ export class ManagementUsersController {
 
   @Post()
   @Roles(...DIRECTORY_WRITERS)
-  @ApiOperation({ summary: 'Creates a manual user: a person (interactive) or a CI user.' })
+  @ApiOperation({
+    operationId: 'createUser',
+    summary: 'Create a user',
+    description: 'Creates a manual user: a person (interactive) or a CI user.',
+  })
   @ApiCreatedResponse({ type: UserDto })
   @ApiBadRequestResponse({ description: '`VALIDATION_FAILED`, naming the field.' })
   @ApiConflictResponse({ description: '`USER_NAME_TAKEN`, `IDENTITY_TAKEN`.' })
@@ -60,7 +66,11 @@ export class ManagementUsersController {
   @Get(':id')
   @Roles(...DIRECTORY_READERS)
   @AllowSelf()
-  @ApiOperation({ summary: 'One user. Every user may read itself.' })
+  @ApiOperation({
+    operationId: 'getUser',
+    summary: 'Get a user',
+    description: 'One user. Every user may read itself.',
+  })
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ description: '`USER_NOT_FOUND`.' })
   get(@Principal() principal: ManagementPrincipal, @Param('id') id: string): Promise<UserDto> {
@@ -69,7 +79,11 @@ export class ManagementUsersController {
 
   @Patch(':id')
   @Roles(...DIRECTORY_WRITERS)
-  @ApiOperation({ summary: 'Changes name, e-mail, global role or identity of a manual user.' })
+  @ApiOperation({
+    operationId: 'updateUser',
+    summary: 'Update a user',
+    description: 'Changes name, e-mail, global role or identity of a manual user.',
+  })
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ description: '`USER_NOT_FOUND`.' })
   @ApiConflictResponse(SYNCHRONIZED)
@@ -85,7 +99,9 @@ export class ManagementUsersController {
   @HttpCode(200)
   @Roles(...DIRECTORY_WRITERS)
   @ApiOperation({
-    summary:
+    operationId: 'deactivateUser',
+    summary: 'Deactivate a user',
+    description:
       'Deactivates a manual user: its tokens stop working and it holds no permission; the record stays.',
   })
   @ApiOkResponse({ type: UserDto })
@@ -97,7 +113,11 @@ export class ManagementUsersController {
   @Post(':id/reactivate')
   @HttpCode(200)
   @Roles(...DIRECTORY_WRITERS)
-  @ApiOperation({ summary: 'Reactivates a manual user.' })
+  @ApiOperation({
+    operationId: 'reactivateUser',
+    summary: 'Reactivate a user',
+    description: 'Reactivates a manual user.',
+  })
   @ApiOkResponse({ type: UserDto })
   @ApiConflictResponse(SYNCHRONIZED)
   reactivate(@Principal() principal: ManagementPrincipal, @Param('id') id: string): Promise<UserDto> {
@@ -108,7 +128,9 @@ export class ManagementUsersController {
   @Roles(...EFFECTIVE_PERMISSION_READERS)
   @AllowSelf()
   @ApiOperation({
-    summary:
+    operationId: 'getUserEffectivePermissions',
+    summary: "Get a user's effective permissions",
+    description:
       "The user's permissions on every project and signing policy, each with the grants that give it: direct, or through which chain of (nested) groups. One database round trip.",
   })
   @ApiOkResponse({ type: EffectivePermissionsDto })

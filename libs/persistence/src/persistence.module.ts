@@ -3,6 +3,9 @@ import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { DataSource } from 'typeorm';
+import { ConnectorMetrics, MetricsModule } from '#metrics';
+import { watchConnectionPool } from './pool.metrics.js';
 import { SqlModule } from './sql.module.js';
 import {
   buildDataSourceOptions,
@@ -39,6 +42,16 @@ export class PersistenceModule {
           ],
         }),
         SqlModule,
+        MetricsModule,
+      ],
+      providers: [
+        {
+          // Registers the pool gauges' source; nothing injects it.
+          provide: 'PERSISTENCE_POOL_METRICS',
+          inject: [getDataSourceToken(), ConnectorMetrics],
+          useFactory: (dataSource: DataSource, metrics: ConnectorMetrics) =>
+            watchConnectionPool(dataSource, metrics, settings.poolSize),
+        },
       ],
       exports: [TypeOrmModule, ClsModule, SqlModule],
     };

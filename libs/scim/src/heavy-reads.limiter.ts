@@ -2,6 +2,7 @@ import { finished } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
+import { ConnectorMetrics } from '#metrics';
 
 /**
  * Bounds the SCIM responses whose size follows a group's size (a group's members streamed, a list
@@ -20,7 +21,10 @@ export class HeavyReadsLimiter {
   /** Responses holding a slot: a handler run again (a retried transaction) takes no second one. */
   private readonly holding = new WeakSet<ServerResponse>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: ConnectorMetrics,
+  ) {}
 
   /** Heavy responses in flight, in this process or (given one) for one organization. */
   inFlight(organizationId?: string): number {
@@ -46,11 +50,13 @@ export class HeavyReadsLimiter {
   acquire(organizationId: string): () => void {
     const ofOrganization = this.perOrganization.get(organizationId) ?? 0;
     if (this.total >= this.config.scimHeavyReadsMax) {
+      this.metrics.heavyReadRefusals.inc({ scope: 'process' });
       throw new ServiceUnavailableException(
         `This server is already sending ${this.total} large responses (group members); retry later, or ask with excludedAttributes=members.`,
       );
     }
     if (ofOrganization >= this.config.scimHeavyReadsPerOrganization) {
+      this.metrics.heavyReadRefusals.inc({ scope: 'organization' });
       throw new ServiceUnavailableException(
         `This organization already has ${ofOrganization} large responses (group members) in flight; retry later, or ask with excludedAttributes=members.`,
       );

@@ -1,25 +1,6 @@
 import { parseArgs } from 'node:util';
-import { type INestApplicationContext, Module, type DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import { ClsService } from 'nestjs-cls';
-import type { DataSource } from 'typeorm';
-import {
-  ApiTokensService,
-  TokenNotFoundError,
-  AuthModule,
-  SupportTokenInputError,
-  SupportTokenNotFoundError,
-  SupportTokensService,
-} from '#auth';
-import { ConfigError, loadConfig, type AppConfig, ConfigModule } from '#config';
-import { AuditApiModule, AuditRetentionService } from '#audit-api';
-import { AuditLogModule } from '#audit-log';
-import { OrganizationsModule, OrganizationInputError, OrganizationsService } from '#organizations';
-import { PersistenceModule, runMigrationsLocked } from '#persistence';
-import { GLOBAL_ROLES, isGlobalRole } from '#roles';
-import { openDatabase } from '../database/database.provider.js';
-import { SCHEMA } from '../database/schema.js';
+import { COMMANDS, COMMON_FLAGS, GROUPS, UsageError, type CommandSpec, type FlagSpec } from './commands.js';
+import { packageVersion } from './version.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -31,225 +12,189 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-class UsageError extends Error {}
+/** The name of the installed binary (package.json `bin`); `npm run --silent cli --` from a checkout. */
+export const PROGRAM = 'scim-connector';
 
-interface Command {
-  usage: string;
-  options: Record<string, { type: 'string' | 'boolean' }>;
-  required?: string[];
-  needsDatabase: boolean;
-  run(context: CommandContext): Promise<{ json: unknown; text: string }>;
+const flagLabel = (name: string, flag: FlagSpec): string => `--${name}${flag.value ? ` ${flag.value}` : ''}`;
+
+function usageLine(command: CommandSpec): string {
+  const flags = Object.entries(command.flags).map(([name, flag]) =>
+    flag.required ? flagLabel(name, flag) : `[${flagLabel(name, flag)}]`,
+  );
+  return [PROGRAM, command.name, ...flags, '[--json]'].join(' ');
 }
 
-interface CommandContext {
-  values: Record<string, string | boolean | undefined>;
-  app: INestApplicationContext;
-  config: AppConfig;
-  /** Progress for long commands; stderr, so --json keeps stdout to one object. */
-  progress: (text: string) => void;
+function columns(rows: readonly (readonly [string, string])[]): string {
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join('\n');
 }
 
-const COMMANDS: Record<string, Command> = {
-  'organizations create': {
-    usage: 'organizations create --name <name> --sso-identifier <id> [--json]',
-    options: { name: { type: 'string' }, 'sso-identifier': { type: 'string' } },
-    required: ['name', 'sso-identifier'],
-    needsDatabase: true,
-    async run({ values, app }) {
-      const organization = await app
-        .get(OrganizationsService)
-        .create(String(values.name), String(values['sso-identifier']))
-        .catch((error: unknown) => {
-          throw error instanceof OrganizationInputError ? new UsageError(error.message) : error;
-        });
-      return {
-        json: { id: organization.id, name: organization.name, ssoIdentifier: organization.ssoIdentifier },
-        text: `Created organization ${organization.id} (${organization.name}, SSO identifier ${organization.ssoIdentifier})`,
-      };
-    },
-  },
-  'organizations list': {
-    usage: 'organizations list [--json]',
-    options: {},
-    needsDatabase: true,
-    async run({ app }) {
-      const organizations = await app.get(OrganizationsService).list();
-      return {
-        json: { organizations },
-        text: organizations.length
-          ? organizations.map((o) => `${o.id}  ${o.ssoIdentifier}  ${o.name}`).join('\n')
-          : 'No organizations yet.',
-      };
-    },
-  },
-  'tokens issue': {
-    usage: `tokens issue --organization <id> --role <${GLOBAL_ROLES.join('|')}> [--name <ci user name>] [--json]`,
-    options: { organization: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } },
-    required: ['organization', 'role'],
-    needsDatabase: true,
-    async run({ values, app }) {
-      const role = String(values.role);
-      if (!isGlobalRole(role)) throw new UsageError(`--role must be one of ${GLOBAL_ROLES.join(', ')}`);
-      const issued = await app
-        .get(ApiTokensService)
-        .issue(String(values.organization), role, typeof values.name === 'string' ? values.name : undefined);
-      return {
-        json: issued,
-        text: `Token ${issued.tokenId} for CI user ${issued.userId} (${role}). Secret, shown only this once:\n${issued.token}`,
-      };
-    },
-  },
-  'tokens revoke': {
-    usage: 'tokens revoke --id <tokenId> [--json]',
-    options: { id: { type: 'string' } },
-    required: ['id'],
-    needsDatabase: true,
-    async run({ values, app }) {
-      const revoked = await app.get(ApiTokensService).revoke(String(values.id));
-      return { json: revoked, text: `Token ${revoked.id} revoked at ${revoked.revokedAt.toISOString()}` };
-    },
-  },
-  'tokens list': {
-    usage: 'tokens list --organization <id> [--json]',
-    options: { organization: { type: 'string' } },
-    required: ['organization'],
-    needsDatabase: true,
-    async run({ values, app }) {
-      const tokens = await app.get(ApiTokensService).list(String(values.organization));
-      return {
-        json: { tokens },
-        text: tokens.length
-          ? tokens
-              .map(
-                (t) =>
-                  `${t.id}  ${t.prefix}  ${t.globalRole}  ${t.userName}  ${t.revokedAt ? 'revoked' : 'active'}  last used ${t.lastUsedAt?.toISOString() ?? 'never'}`,
-              )
-              .join('\n')
-          : 'No tokens.',
-      };
-    },
-  },
-  'support-tokens issue': {
-    usage: 'support-tokens issue --name <who> [--json]',
-    options: { name: { type: 'string' } },
-    required: ['name'],
-    needsDatabase: true,
-    async run({ values, app }) {
-      const issued = await app
-        .get(SupportTokensService)
-        .issue(String(values.name))
-        .catch((error: unknown) => {
-          throw error instanceof SupportTokenInputError ? new UsageError(error.message) : error;
-        });
-      return {
-        json: issued,
-        text: `Support token ${issued.tokenId} for the audit API. Secret, shown only this once:\n${issued.token}`,
-      };
-    },
-  },
-  'support-tokens revoke': {
-    usage: 'support-tokens revoke --id <tokenId> [--json]',
-    options: { id: { type: 'string' } },
-    required: ['id'],
-    needsDatabase: true,
-    async run({ values, app }) {
-      const revoked = await app.get(SupportTokensService).revoke(String(values.id));
-      return {
-        json: revoked,
-        text: `Support token ${revoked.id} revoked at ${revoked.revokedAt.toISOString()}`,
-      };
-    },
-  },
-  'support-tokens list': {
-    usage: 'support-tokens list [--json]',
-    options: {},
-    needsDatabase: true,
-    async run({ app }) {
-      const tokens = await app.get(SupportTokensService).list();
-      return {
-        json: { supportTokens: tokens },
-        text: tokens.length
-          ? tokens
-              .map(
-                (t) =>
-                  `${t.id}  ${t.prefix}  ${t.name}  ${t.revokedAt ? 'revoked' : 'active'}  last used ${t.lastUsedAt?.toISOString() ?? 'never'}`,
-              )
-              .join('\n')
-          : 'No support tokens.',
-      };
-    },
-  },
-  'audit prune': {
-    usage: 'audit prune [--older-than-days <n>] [--json]',
-    options: { 'older-than-days': { type: 'string' } },
-    needsDatabase: true,
-    async run({ values, app, config, progress }) {
-      const given = values['older-than-days'];
-      const days = typeof given === 'string' ? Number(given) : config.auditRetentionDays;
-      if (!Number.isInteger(days) || days < 1) {
-        throw new UsageError(
-          `--older-than-days must be a whole number of days, at least 1 (got "${String(given)}")`,
-        );
-      }
-      const { deleted, cutoff } = await app
-        .get(AuditRetentionService)
-        .prune(days, (soFar) => progress(`deleted ${soFar} audit events so far\n`));
-      return {
-        json: { deleted, olderThanDays: days, cutoff },
-        text: `Deleted ${deleted} audit event(s) older than ${days} days (before ${cutoff.toISOString()}).`,
-      };
-    },
-  },
-  migrate: {
-    usage: 'migrate [--json]',
-    options: {},
-    needsDatabase: true,
-    async run({ app }) {
-      const applied = await runMigrationsLocked(app.get<DataSource>(getDataSourceToken()));
-      return {
-        json: { applied },
-        text: applied.length
-          ? `Applied ${applied.length} migration(s): ${applied.join(', ')}`
-          : 'Schema is up to date.',
-      };
-    },
-  },
-};
-
-function usage(): string {
-  return `Usage: npm run --silent cli -- <command>\n\nCommands:\n${Object.values(COMMANDS)
-    .map((c) => `  ${c.usage}`)
-    .join('\n')}\n`;
+function commandHelp(command: CommandSpec): string {
+  const flags = Object.entries({ ...command.flags, ...COMMON_FLAGS }).map(
+    ([name, flag]) =>
+      [
+        name === 'help' ? '-h, --help' : flagLabel(name, flag),
+        `${flag.required ? '(required) ' : ''}${flag.description}`,
+      ] as const,
+  );
+  return [
+    `Usage: ${usageLine(command)}`,
+    '',
+    command.summary,
+    ...(command.details ? [command.details] : []),
+    '',
+    'Flags:',
+    columns(flags),
+    '',
+  ].join('\n');
 }
 
-function resolveCommand(argv: string[]): { name: string; command: Command; rest: string[] } {
-  const two = argv.slice(0, 2).join(' ');
-  if (COMMANDS[two]) return { name: two, command: COMMANDS[two], rest: argv.slice(2) };
-  const one = argv[0] ?? '';
-  if (COMMANDS[one]) return { name: one, command: COMMANDS[one], rest: argv.slice(1) };
-  throw new UsageError(argv.length ? `unknown command "${argv.join(' ')}"` : 'no command given');
+function commandList(commands: readonly CommandSpec[]): string {
+  return columns(commands.map((command) => [command.name, command.summary] as const));
 }
 
-@Module({})
-class CliModule {
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
-    return {
-      module: CliModule,
-      imports: [
-        // The same infrastructure as the server: services may rely on configuration and the
-        // audit trail (a no-op outside HTTP requests).
-        ConfigModule.forRoot(config),
-        AuditLogModule,
-        PersistenceModule.forRoot(
-          { url: databaseUrl, poolSize: 2, connectTimeoutMs: 5_000, applicationName: 'scim-connector-cli' },
-          SCHEMA,
-        ),
-        OrganizationsModule,
-        AuthModule,
-        AuditApiModule,
-      ],
-    };
+function groupHelp(group: string): string {
+  return [
+    `Usage: ${PROGRAM} ${group} <command> [flags]`,
+    '',
+    GROUPS[group] ?? '',
+    '',
+    'Commands:',
+    commandList(COMMANDS.filter((command) => command.name.startsWith(`${group} `))),
+    '',
+    `Run "${PROGRAM} ${group} <command> --help" for a command's flags.`,
+    '',
+  ].join('\n');
+}
+
+function mainHelp(): string {
+  return [
+    `${PROGRAM} ${packageVersion()}: the SCIM connector's operator command line.`,
+    '',
+    `Usage: ${PROGRAM} <command> [flags]`,
+    '   or: npm run --silent cli -- <command> [flags]   (from a checkout; builds first when stale)',
+    '',
+    'Commands:',
+    commandList(COMMANDS),
+    '',
+    'Flags of every command: --json (one JSON object on stdout), -h/--help.',
+    `  ${PROGRAM} --version   prints the version.`,
+    '',
+    'It uses DATABASE_URL, or the embedded server of EMBEDDED_POSTGRES_DIR when unset.',
+    'Exit codes: 0 done, 1 the command failed, 2 unknown command or bad arguments.',
+    `Run "${PROGRAM} <command> --help" for a command's flags.`,
+    '',
+  ].join('\n');
+}
+
+/** Levenshtein distance, for "did you mean" on a typo. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
   }
+  return previous[b.length]!;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const ranked = candidates
+    .map((candidate) => ({ candidate, d: distance(word, candidate) }))
+    .sort((x, y) => x.d - y.d)[0];
+  return ranked && ranked.d <= Math.max(2, Math.floor(word.length / 3)) ? ranked.candidate : undefined;
+}
+
+const HINT = `run "${PROGRAM} --help" for the commands`;
+
+type Resolved =
+  | { kind: 'output'; text: string }
+  | { kind: 'command'; command: CommandSpec; values: Record<string, string | boolean | undefined> };
+
+function parseFlags(command: CommandSpec, rest: string[]): Record<string, string | boolean | undefined> {
+  const options = Object.fromEntries(
+    Object.entries({ ...command.flags, ...COMMON_FLAGS }).map(([name, flag]) => [
+      name,
+      name === 'help' ? { type: flag.type, short: 'h' } : { type: flag.type },
+    ]),
+  );
+  const see = `see "${PROGRAM} ${command.name} --help"`;
+  try {
+    return parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const option = /'([^']+)'/.exec(message)?.[1] ?? '';
+      const suggestion = closest(option.replace(/^-+/, ''), Object.keys(command.flags));
+      throw new UsageError(
+        `${command.name}: Unknown option '${option}'${suggestion ? ` (did you mean --${suggestion}?)` : ''}; ${see}`,
+      );
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new UsageError(
+        `${command.name}: unexpected argument ${/'[^']*'/.exec(message)?.[0] ?? ''}; ${see}`,
+      );
+    }
+    throw new UsageError(`${command.name}: ${message.split('. ')[0]}; ${see}`);
+  }
+}
+
+/** What argv asks for: a help text, the version, or a command with its parsed flags. */
+function resolve(argv: string[]): Resolved {
+  const wantsHelp = argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
+  // The command is the leading words; flags follow it.
+  const afterHelp = argv[0] === 'help' ? argv.slice(1) : argv;
+  const firstFlag = afterHelp.findIndex((arg) => arg.startsWith('-'));
+  const words = firstFlag === -1 ? afterHelp : afterHelp.slice(0, firstFlag);
+  if (argv.length === 0) throw new UsageError(`no command given; ${HINT}`);
+  if (argv[0] === '--version' || argv[0] === '-V') return { kind: 'output', text: `${packageVersion()}\n` };
+  const [first = '', second = ''] = words;
+  const command =
+    COMMANDS.find((c) => c.name === `${first} ${second}`) ?? COMMANDS.find((c) => c.name === first);
+  if (command) {
+    if (wantsHelp) return { kind: 'output', text: commandHelp(command) };
+    const rest = afterHelp.slice(command.name.split(' ').length);
+    const values = parseFlags(command, rest);
+    const missing = Object.entries(command.flags).filter(
+      ([name, flag]) => flag.required && (typeof values[name] !== 'string' || values[name] === ''),
+    );
+    if (missing.length) {
+      throw new UsageError(
+        `${command.name}: ${missing.map(([name]) => `--${name}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required; usage: ${usageLine(command)}`,
+      );
+    }
+    return { kind: 'command', command, values };
+  }
+  if (wantsHelp && words.length === 0) return { kind: 'output', text: mainHelp() };
+  if (Object.hasOwn(GROUPS, first)) {
+    if (wantsHelp && words.length === 1) return { kind: 'output', text: groupHelp(first) };
+    const subcommands = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map(
+      (c) => c.name.split(' ')[1]!,
+    );
+    if (!second) {
+      throw new UsageError(
+        `${first}: which one? ${subcommands.join(', ')}; see "${PROGRAM} ${first} --help"`,
+      );
+    }
+    const suggestion = closest(second, subcommands);
+    throw new UsageError(
+      `unknown command "${first} ${second}"${suggestion ? ` (did you mean "${first} ${suggestion}"?)` : ''}; ${first} commands: ${subcommands.join(', ')}`,
+    );
+  }
+  if (argv[0]?.startsWith('-') && words.length === 0) {
+    throw new UsageError(`unknown option '${argv[0]}' before any command; ${HINT}`);
+  }
+  const suggestion = closest(first, [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))]);
+  throw new UsageError(
+    `unknown command "${words.join(' ')}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; ${HINT}`,
+  );
 }
 
 /** Runs one operator command; never throws, returns the process exit code. */
@@ -258,60 +203,37 @@ export async function runCli(
   io: CliIo,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === 'help')) {
-    io.stdout(usage());
-    return EXIT_OK;
-  }
-  let json = false;
-  let app: INestApplicationContext | undefined;
-  let closeDatabase: (() => Promise<void>) | undefined;
-  try {
-    const { name, command, rest } = resolveCommand(argv);
-    let values: Record<string, string | boolean | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: rest,
-        options: { ...command.options, json: { type: 'boolean' } },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError(
-        `${name}: ${error instanceof Error ? error.message : String(error)}; usage: ${command.usage}`,
-      );
-    }
-    json = values.json === true;
-    for (const option of command.required ?? []) {
-      if (typeof values[option] !== 'string' || values[option] === '') {
-        throw new UsageError(`${name}: --${option} is required; usage: ${command.usage}`);
-      }
-    }
-    const config = loadConfig(env);
-    const database = await openDatabase(config);
-    closeDatabase = () => database.close();
-    app = await NestFactory.createApplicationContext(CliModule.forRoot(config, database.url), {
-      logger: false,
-      abortOnError: false,
-    });
-    const context: CommandContext = { values, app, config, progress: io.stderr };
-    const result = await app.get(ClsService).run(() => command.run(context));
-    io.stdout(json ? `${JSON.stringify(result.json)}\n` : `${result.text}\n`);
-    return EXIT_OK;
-  } catch (error) {
-    const code = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
-    const message =
-      error instanceof ConfigError
-        ? `configuration error: ${error.problems.join('; ')}`
-        : error instanceof UsageError ||
-            error instanceof TokenNotFoundError ||
-            error instanceof SupportTokenNotFoundError
-          ? error.message
-          : `failed: ${error instanceof Error ? error.message : String(error)}`;
+  const json = argv.includes('--json');
+  const fail = (code: number, message: string): number => {
     io.stderr(`error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     if (json) io.stdout(`${JSON.stringify({ error: message, exitCode: code })}\n`);
     return code;
+  };
+  let resolved: Resolved;
+  try {
+    resolved = resolve(argv);
+  } catch (error) {
+    if (error instanceof UsageError) return fail(EXIT_USAGE, error.message);
+    throw error;
+  }
+  if (resolved.kind === 'output') {
+    io.stdout(resolved.text);
+    return EXIT_OK;
+  }
+  const { command, values } = resolved;
+  const lib = await import('./nest-context.js');
+  let cli: Awaited<ReturnType<typeof lib.openCliApplication>> | undefined;
+  try {
+    cli = await lib.openCliApplication(env);
+    const opened = cli;
+    const result = await opened.run(() => command.run({ values, lib, cli: opened, progress: io.stderr }));
+    io.stdout(json ? `${JSON.stringify(result.json)}\n` : `${result.text}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof UsageError) return fail(EXIT_USAGE, error.message);
+    const { usage, message } = lib.describeFailure(error);
+    return fail(usage ? EXIT_USAGE : EXIT_FAILED, message);
   } finally {
-    await app?.close();
-    await closeDatabase?.();
+    await cli?.close();
   }
 }

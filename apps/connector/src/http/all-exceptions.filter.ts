@@ -1,14 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { noteAuditFailure } from '#audit-log';
+import { loggableError } from '../logging/logger.js';
 import { renderError } from './error.renderer.js';
-
-/** Only what helps and cannot leak: TypeORM errors carry the query's parameters, which we never log. */
-export function loggableError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const { code } = error as Error & { code?: unknown };
-  return { type: error.name, message: error.message, code, stack: error.stack };
-}
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const rendered = renderError(error, request.url, request.id);

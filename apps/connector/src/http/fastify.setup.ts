@@ -2,18 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { BadRequestException } from '@nestjs/common';
-import { type ConnectionError, LogController } from 'fastify';
+import type { ConnectionError } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
 import type { AppConfig } from '#config';
 import { describeUnstorableInput, findUnstorableInput } from '#persistence';
 import { maskSecrets, noteAuditAggregation, auditedJsonParser, registerSyncAuditHooks } from '#audit-log';
 import { ScimError, scimErrorBody } from '#scim-protocol';
 import { isScimPath } from '#scim';
 import { ScimLimiter, registerScimLimitHooks } from '#limits';
+import { ConnectorMetrics } from '#metrics';
 import { SCIM_CONTENT_TYPE } from './error.renderer.js';
 import { PROBLEM_CONTENT_TYPE, problemDetails } from './problem-details.js';
 import { sendError } from './all-exceptions.filter.js';
 import { setupOpenApi } from './openapi.setup.js';
+import { RequestLogController } from './request-log.js';
 
 /**
  * A caller's request id is kept only when it looks like one: short, plain characters, and nothing
@@ -79,18 +82,12 @@ function clientErrorHandler(error: ConnectionError, socket: Socket): void {
   socket.destroy(error);
 }
 
-export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+/** `logger` is the process's one pino logger (logging/logger.ts): redaction and format are set there. */
+export function createFastifyAdapter(config: AppConfig, logger: Logger): FastifyAdapter {
   return new FastifyAdapter({
-    logger:
-      config.logLevel === 'silent'
-        ? false
-        : {
-            level: config.logLevel,
-            // Belt and braces: nothing logs headers, but if anything ever does, no token goes out.
-            redact: ['req.headers.authorization', 'headers.authorization'],
-          },
-    // One line per request, written in onResponse below, instead of Fastify's two.
-    logController: new LogController({ disableRequestLogging: true }),
+    loggerInstance: logger,
+    // One line per request, at completion, with the caller (http/request-log.ts).
+    logController: new RequestLogController(logger),
     // Honour a caller's (or ingress's) request id when it is sane, so logs can be joined up.
     genReqId: (request: IncomingMessage) =>
       acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
@@ -111,7 +108,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   });
 }
 
-/** Body parsing, content types, request ids and the per-request log line. */
+/** Body parsing, content types and request ids (the request log line is RequestLogController's). */
 export function configureFastify(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.decorateRequest('publicBaseUrl', '');
@@ -135,6 +132,7 @@ export function configureFastify(app: NestFastifyApplication, config: AppConfig)
     void reply.header('x-request-id', request.id);
     request.publicBaseUrl = config.publicBaseUrl ?? `${request.protocol}://${request.host}`;
   });
+  const refusalsMetric = app.get(ConnectorMetrics).rateLimitRefusals;
   // After the audit (which records refusals) and the request id, before the body is read and
   // before the token guard's database lookup: per-organization rate and concurrency, and
   // addresses / token prefixes that keep failing authentication (docs/limits.md).
@@ -142,8 +140,10 @@ export function configureFastify(app: NestFastifyApplication, config: AppConfig)
     isLimited: isScimPath,
     refusalDelayMs: config.scimLimits.refusalDelayMs,
     refuse: (request, reply, refusal) => sendError(tooManyRequests(refusal), request, reply),
-    onRefused: (request, refusal) =>
-      noteAuditAggregation(request, refusal.kind === 'authentication-failures' ? 'source' : 'organization'),
+    onRefused: (request, refusal) => {
+      refusalsMetric.inc({ kind: refusal.kind });
+      noteAuditAggregation(request, refusal.kind === 'authentication-failures' ? 'source' : 'organization');
+    },
   });
   // Text PostgreSQL cannot hold (U+0000, unpaired surrogates) and absurd nesting are the caller's
   // mistake: refused here, naming where, before any query could fail on them with a 500.
@@ -161,16 +161,5 @@ export function configureFastify(app: NestFastifyApplication, config: AppConfig)
       void reply.header('content-type', SCIM_CONTENT_TYPE);
     }
     return payload;
-  });
-  fastify.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split('?', 1)[0],
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request',
-    );
   });
 }

@@ -1,0 +1,2 @@
+export * from './connector.metrics.js';
+export * from './metrics.module.js';
