@@ -8,7 +8,7 @@ import { ScimTokenGuard, DryRunInterceptor, SCIM_TENANT_ROUTES } from '#scim';
 import { scimLimiterOf } from '#limits';
 import { SyncAuditRecorder } from '#audit-log';
 import { waitFor } from './support/eventually.js';
-import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
+import { cli, seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * Requests that stay in flight until the test lets them go: concurrency is tested by holding
@@ -303,6 +303,109 @@ describe('per-organization limits', () => {
         until: (status) => status === 200,
       },
     );
+  });
+});
+
+describe('the management and audit APIs have limits of their own', () => {
+  let t: TestApp;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        SCIM_ORG_RATE_PER_SECOND: '1',
+        SCIM_ORG_RATE_BURST: '5',
+        SCIM_AUTH_FAILURES_PER_MINUTE_PER_ADDRESS: '10',
+        SCIM_REFUSAL_DELAY_MS: '0',
+      },
+    });
+    baseUrl = await listen(t);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const expectProblem = (answer: { status: number; headers: Record<string, unknown>; body: unknown }) => {
+    expect(answer.status).toBe(429);
+    expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(String(answer.headers['content-type'])).toMatch(/^application\/problem\+json/);
+    expect(answer.body).toMatchObject({
+      status: 429,
+      code: 'TOO_MANY_REQUESTS',
+      detail: expect.stringMatching(/Too many/),
+    });
+  };
+
+  it("answers an organization's administrator 429 once its rate is spent, without touching Entra's SCIM budget", async () => {
+    const admin = await seedOrganization(t.db.url, 'GlobalAdministrator');
+    const synchronizer = (
+      await cli(
+        t.db.url,
+        'tokens',
+        'issue',
+        '--organization',
+        admin.organizationId,
+        '--role',
+        'DirectorySynchronizer',
+        '--json',
+      )
+    ).json();
+    // One after the other: 20 requests take far less than the 15 s a rate of 1/s needs to refill
+    // what they spend beyond the burst of 5.
+    const answers = [];
+    for (let i = 0; i < 20; i += 1) {
+      answers.push(
+        await t
+          .http()
+          .get(`/api/v1/organizations/${admin.organizationId}/users`)
+          .set('Authorization', `Bearer ${admin.token}`),
+      );
+    }
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(5);
+    const refused = answers.filter((answer) => answer.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const answer of refused) expectProblem(answer);
+    // Entra's SCIM calls for the same organization are counted apart.
+    const scim = await t
+      .http()
+      .get(`/scim/${admin.organizationId}/ServiceProviderConfig`)
+      .set('Authorization', `Bearer ${String(synchronizer.token)}`);
+    expect(scim.status).toBe(200);
+    // Another organization's administrator has a budget of its own.
+    const other = await seedOrganization(t.db.url, 'GlobalAdministrator');
+    const otherAnswer = await t
+      .http()
+      .get(`/api/v1/organizations/${other.organizationId}/users`)
+      .set('Authorization', `Bearer ${other.token}`);
+    expect(otherAnswer.status).toBe(200);
+  });
+
+  it('refuses an address that keeps failing authentication on the APIs, before any token lookup', async () => {
+    const organizationId = randomUUID();
+    const started = performance.now();
+    const answers = await flood(baseUrl, 200, 16, (index) => ({
+      path: index % 2 === 0 ? `/api/v1/organizations/${organizationId}/users` : '/api/v1/audit/events',
+      headers: { authorization: wrongToken() },
+    }));
+    const statuses = statusesOf(answers);
+    const seconds = (performance.now() - started) / 1000;
+    // 10 failures a minute per address: 10 reach the token lookup, plus one per 6 s refilled meanwhile.
+    expect(statuses[401]).toBeGreaterThanOrEqual(10);
+    expect(statuses[401]).toBeLessThanOrEqual(10 + Math.floor(seconds / 6));
+    expect(statuses[401]! + statuses[429]!).toBe(200);
+    const refused = answers.filter((answer) => answer.status === 429);
+    for (const answer of refused) {
+      expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(answer.body).toMatchObject({ status: 429, code: 'TOO_MANY_REQUESTS' });
+    }
+  });
+
+  it('does not limit the OpenAPI document, which reads no database', async () => {
+    const statuses = [];
+    for (let i = 0; i < 12; i += 1) statuses.push((await t.http().get('/api/docs-json')).status);
+    expect(statuses.every((status) => status === 200)).toBe(true);
   });
 });
 

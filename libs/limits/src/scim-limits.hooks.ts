@@ -5,8 +5,14 @@ import { type Admission, type Admitted, ScimLimiter } from './scim-limiter.js';
 export type Refusal = Extract<Admission, { admitted: false }>;
 
 export interface ScimLimitHookOptions {
-  /** Which requests are limited (the SCIM paths). */
+  /** Which requests are limited (the SCIM paths, or the management and audit APIs'). */
   isLimited: (url: string) => boolean;
+  /** The organization a URL names (default: the second segment, `/scim/{organizationId}/...`). */
+  organizationOf?: (url: string) => string | undefined;
+  /** Whether the request's guard accepted its token (default: the SCIM token guard's principal). */
+  isAuthenticated?: (request: FastifyRequest) => boolean;
+  /** Under which name `limiterOf` finds the limiter (default 'scim'). */
+  name?: string;
   /**
    * Answers a refusal (429, Retry-After) on the reply, straight from the hook: a flood is answered
    * at the least cost per request, without a detour through the framework's error handling.
@@ -23,7 +29,7 @@ export interface ScimLimitHookOptions {
   onRefused?: (request: FastifyRequest, refusal: Refusal) => void;
 }
 
-const limiters = new WeakMap<object, ScimLimiter>();
+const limiters = new WeakMap<object, Map<string, ScimLimiter>>();
 
 /**
  * Refusals waiting out their delay at once, in this process. Beyond it refusals are answered at
@@ -31,13 +37,18 @@ const limiters = new WeakMap<object, ScimLimiter>();
  */
 export const MAX_DELAYED_REFUSALS = 1_000;
 
-/** The limiter registered on a Fastify instance (for tests and diagnostics). */
-export function scimLimiterOf(fastify: object): ScimLimiter | undefined {
-  return limiters.get(fastify);
+/** A limiter registered on a Fastify instance, by name (for tests and diagnostics). */
+export function limiterOf(fastify: object, name: string): ScimLimiter | undefined {
+  return limiters.get(fastify)?.get(name);
 }
 
-function organizationSegment(url: string): string | undefined {
-  // `/scim/{organizationId}/...`: the second segment of the path.
+/** The SCIM limiter registered on a Fastify instance (for tests and diagnostics). */
+export function scimLimiterOf(fastify: object): ScimLimiter | undefined {
+  return limiterOf(fastify, 'scim');
+}
+
+/** `/scim/{organizationId}/...`: the second segment of the path. */
+export function organizationSegment(url: string): string | undefined {
   const path = url.split('?', 1)[0]!;
   const segment = path.split('/')[2];
   return segment === undefined || segment === '' ? undefined : segment;
@@ -59,13 +70,20 @@ export function registerScimLimitHooks(
   limiter: ScimLimiter,
   options: ScimLimitHookOptions,
 ): void {
-  limiters.set(fastify, limiter);
+  const named = limiters.get(fastify) ?? new Map<string, ScimLimiter>();
+  named.set(options.name ?? 'scim', limiter);
+  limiters.set(fastify, named);
+  const organizationOf = options.organizationOf ?? organizationSegment;
+  const isAuthenticated =
+    options.isAuthenticated ??
+    // Set by the SCIM token guard once the token is known good.
+    ((request: FastifyRequest) => (request as { scimPrincipal?: unknown }).scimPrincipal !== undefined);
   let delayed = 0;
   const admitted = new WeakMap<object, Admitted>();
   fastify.addHook('onRequest', async (request, reply) => {
     if (!options.isLimited(request.url)) return;
     const admission = limiter.admit({
-      organizationId: organizationSegment(request.url),
+      organizationId: organizationOf(request.url),
       clientAddress: request.ip,
       authorization: authorizationOf(request),
     });
@@ -99,10 +117,7 @@ export function registerScimLimitHooks(
     const admission = admitted.get(request.raw);
     if (!admission) return payload;
     admission.settleAuthentication(reply.statusCode === 401);
-    // Set by the SCIM token guard once the token is known good.
-    if ((request as { scimPrincipal?: unknown }).scimPrincipal !== undefined) {
-      limiter.noteAuthenticated(authorizationOf(request));
-    }
+    if (isAuthenticated(request)) limiter.noteAuthenticated(authorizationOf(request));
     return payload;
   });
 }

@@ -78,6 +78,13 @@ export class ConnectorMetrics {
     registers: [this.registry],
   });
 
+  readonly apiRateLimitRefusals = new Counter({
+    name: 'api_rate_limit_refusals_total',
+    help: 'Management and audit API requests refused with 429 by their own per-organization and failed-authentication limits (docs/limits.md), by limit kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly heavyReadRefusals = new Counter({
     name: 'scim_heavy_read_refusals_total',
     help: 'Heavy SCIM reads (group members) refused with 503, by which limit was full: process (SCIM_HEAVY_READS_MAX) or organization (SCIM_HEAVY_READS_PER_ORGANIZATION).',

@@ -45,6 +45,17 @@ function tooManyRequests(refusal: { detail: string; retryAfterSeconds: number })
   return error;
 }
 
+/** The management and audit APIs; not their OpenAPI document and UI, which touch no database. */
+function isLimitedApiPath(url: string): boolean {
+  return url.startsWith('/api/') && !url.startsWith('/api/docs');
+}
+
+/** `/api/v1/organizations/{organizationId}/...`; the audit API's paths name none (one shared budget). */
+function apiOrganizationOf(url: string): string | undefined {
+  const segments = url.split('?', 1)[0]!.split('/');
+  return segments[3] === 'organizations' ? segments[4] : undefined;
+}
+
 /** A hop count as the function Fastify would make of it (the adapter's option type omits numbers). */
 function trustProxyOption(
   trust: AppConfig['trustProxy'],
@@ -144,6 +155,19 @@ export function configureFastify(app: NestFastifyApplication, config: AppConfig)
       refusalsMetric.inc({ kind: refusal.kind });
       noteAuditAggregation(request, refusal.kind === 'authentication-failures' ? 'source' : 'organization');
     },
+  });
+  // The management and audit APIs have limiters of their own with the same settings, so an
+  // administrator's script can neither take Entra's budget nor flood the database unchecked.
+  const apiRefusalsMetric = app.get(ConnectorMetrics).apiRateLimitRefusals;
+  registerScimLimitHooks(fastify, new ScimLimiter(config.scimLimits), {
+    name: 'api',
+    isLimited: isLimitedApiPath,
+    organizationOf: apiOrganizationOf,
+    isAuthenticated: (request) =>
+      request.managementPrincipal !== undefined || request.auditReader !== undefined,
+    refusalDelayMs: config.scimLimits.refusalDelayMs,
+    refuse: (request, reply, refusal) => sendError(tooManyRequests(refusal), request, reply),
+    onRefused: (_request, refusal) => apiRefusalsMetric.inc({ kind: refusal.kind }),
   });
   // Text PostgreSQL cannot hold (U+0000, unpaired surrogates) and absurd nesting are the caller's
   // mistake: refused here, naming where, before any query could fail on them with a 500.
