@@ -7,6 +7,7 @@ import { AuditManualChanges1764430000000 } from './1764430000000-audit-manual-ch
 import { ScrubSecrets1764440000000 } from './1764440000000-scrub-secrets.js';
 import { AuditAggregatedRows1764450000000 } from './1764450000000-audit-aggregated-rows.js';
 import { NormalizeUserNames1764460000000 } from './1764460000000-normalize-user-names.js';
+import { TokenCacheNotifications1764470000000 } from './1764470000000-token-cache-notifications.js';
 
 /** In order of application. Add every new migration here (the data source imports classes, not globs). */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ScrubSecrets1764440000000,
   AuditAggregatedRows1764450000000,
   NormalizeUserNames1764460000000,
+  TokenCacheNotifications1764470000000,
 ];

@@ -15,6 +15,7 @@ import {
   type ManagementFixture,
   type Role,
 } from './support/management.js';
+import { withinTokenEviction } from './support/eventually.js';
 import type { TestApp } from './support/test-app.js';
 
 describe('management API: who may call what, authentication and organization scope', () => {
@@ -289,7 +290,12 @@ describe('management API: who may call what, authentication and organization sco
       const revocable = managementClient(t, org.organizationId, String(issued.token));
       ok(await revocable.get('/users'));
       ok(await admin.post(`/tokens/${String(issued.tokenId)}/revoke`));
-      expect((await revocable.get('/users')).status).toBe(401);
+      const afterRevoke = await withinTokenEviction(
+        'the revoked token refused',
+        () => revocable.get('/users'),
+        (answer) => answer.status === 401,
+      );
+      expect(afterRevoke.status).toBe(401);
 
       const deactivatable = ok(
         await admin.post('/tokens', { role: 'UserAdministrator', name: 'soon-inactive' }),
@@ -298,7 +304,11 @@ describe('management API: who may call what, authentication and organization sco
       const itsClient = managementClient(t, org.organizationId, String(deactivatable.token));
       ok(await itsClient.get('/users'));
       ok(await admin.post(`/users/${String(deactivatable.userId)}/deactivate`));
-      const refused = await itsClient.get('/users');
+      const refused = await withinTokenEviction(
+        "the deactivated user's token refused",
+        () => itsClient.get('/users'),
+        (answer) => answer.status === 401,
+      );
       expect(refused.status).toBe(401);
       expect(refused.body.code).toBe('UNAUTHENTICATED');
       ok(await admin.post(`/users/${String(deactivatable.userId)}/reactivate`));

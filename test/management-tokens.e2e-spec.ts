@@ -6,6 +6,7 @@ import {
   type Client,
   type ManagementFixture,
 } from './support/management.js';
+import { withinTokenEviction } from './support/eventually.js';
 import type { TestApp } from './support/test-app.js';
 
 describe('management API: tokens', () => {
@@ -47,7 +48,12 @@ describe('management API: tokens', () => {
       expect(ok(await admin.post(`/tokens/${String(issued.tokenId)}/revoke`)).revokedAt).toEqual(
         expect.any(String),
       );
-      expect((await bot.get('/projects')).status).toBe(401);
+      const refused = await withinTokenEviction(
+        'the revoked token refused',
+        () => bot.get('/projects'),
+        (answer) => answer.status === 401,
+      );
+      expect(refused.status).toBe(401);
       expect(ok(await admin.get(`/users/${String(issued.userId)}`))).toMatchObject({
         kind: 'ci',
         userName: 'release-bot',

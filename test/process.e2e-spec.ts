@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './support/eventually.js';
-import { seedOrganization } from './support/test-app.js';
+import { cli, seedOrganization } from './support/test-app.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -75,6 +75,49 @@ describe('the built connector as a process', () => {
     expect(await server.exited).toBe(0);
     // The secret appears in the banner (the Secret Token line and the curl example) and nowhere else.
     expect(server.output().split(token!).length - 1).toBe(2);
+  });
+
+  it('a token revoked with the CLI is refused by every replica within a second (token cache, LISTEN/NOTIFY)', async () => {
+    const replicas = [
+      await startServer({ DATABASE_URL: db.url, LOG_LEVEL: 'info', LOG_FORMAT: 'json' }),
+      await startServer({ DATABASE_URL: db.url, LOG_LEVEL: 'info', LOG_FORMAT: 'json' }),
+    ];
+    try {
+      const { organizationId, token, tokenId } = await seedOrganization(db.url);
+      const status = async (server: { baseUrl: string }) =>
+        (
+          await fetch(`${server.baseUrl}/scim/${organizationId}/ServiceProviderConfig`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status;
+      const cacheHits = async (server: Running) => {
+        const port = /"managementPort":(\d+)/.exec(server.output())?.[1];
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return Number(/^auth_token_cache_lookups_total\{result="hit"\} (\d+)/m.exec(text)?.[1] ?? 0);
+      };
+      // Each replica serves the token from its cache (not only from the database) before the revocation.
+      for (const replica of replicas) {
+        await waitFor(
+          'the token cached',
+          async () => {
+            expect(await status(replica)).toBe(200);
+            return cacheHits(replica);
+          },
+          { until: (hits) => hits >= 1 },
+        );
+      }
+      const revoked = await cli(db.url, 'tokens', 'revoke', '--id', tokenId);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      const started = performance.now();
+      await waitFor('the second replica refusing the token', () => status(replicas[1]!), {
+        until: (answer) => answer === 401,
+      });
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(await status(replicas[0]!)).toBe(401);
+    } finally {
+      for (const replica of replicas) replica.child.kill('SIGTERM');
+      for (const replica of replicas) expect(await replica.exited).toBe(0);
+    }
   });
 
   it('does not bootstrap again on a database that has organizations', async () => {

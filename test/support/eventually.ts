@@ -61,3 +61,14 @@ export async function waitFor<T>(
     await delay(intervalMs);
   }
 }
+
+/**
+ * A revocation, deactivation or role change reaches every replica's token cache within a second
+ * (LISTEN/NOTIFY, docs/operations.md), not in the same instant: what the connector promises, and so
+ * what the tests hold it to.
+ */
+export const TOKEN_EVICTION_MS = 1_000;
+
+export function withinTokenEviction<T>(what: string, check: () => Promise<T>, until: (value: T) => boolean) {
+  return waitFor(what, check, { until, timeoutMs: TOKEN_EVICTION_MS });
+}

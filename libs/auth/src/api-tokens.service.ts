@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
 import { ConnectorMetrics } from '#metrics';
 import { OrganizationsService } from '#organizations';
@@ -6,6 +6,7 @@ import { isUuid } from '#persistence';
 import type { GlobalRole } from '#roles';
 import { UsersRepository } from '#users';
 import { ApiTokensRepository, type TokenSummary } from './api-tokens.repository.js';
+import { TokenCache } from './token.cache.js';
 import { API_TOKEN, bearerToken, generateToken, parseToken, secretMatches } from './token.secret.js';
 
 export interface IssuedToken {
@@ -24,6 +25,9 @@ export interface AuthenticatedToken {
 
 export class TokenNotFoundError extends Error {}
 
+/** Last use is written at most once a minute per token and process, off the request path. */
+const LAST_USE_STAMP_INTERVAL_MS = 60_000;
+
 @Injectable()
 export class ApiTokensService {
   constructor(
@@ -31,7 +35,10 @@ export class ApiTokensService {
     private readonly users: UsersRepository,
     private readonly organizations: OrganizationsService,
     private readonly metrics: ConnectorMetrics,
+    private readonly cache: TokenCache,
   ) {}
+
+  private readonly logger = new Logger('ApiTokens');
 
   /** Creates a CI user holding `role` and an API token for it, in one transaction. */
   @Transactional()
@@ -84,18 +91,44 @@ export class ApiTokensService {
   private async verify(authorization: string | undefined): Promise<AuthenticatedToken | undefined> {
     const raw = bearerToken(authorization);
     const parsed = raw === undefined ? undefined : parseToken(API_TOKEN, raw);
-    if (!parsed) return undefined;
+    if (!parsed || raw === undefined) return undefined;
+    const usable = this.cache.usable;
+    const key = TokenCache.keyOf(raw);
+    if (usable) {
+      const hit = this.cache.get(key);
+      if (hit) {
+        this.metrics.tokenCacheLookups.inc({ result: 'hit' });
+        if (Date.now() - hit.stampedAt >= LAST_USE_STAMP_INTERVAL_MS) {
+          hit.stampedAt = Date.now();
+          this.stampLastUse(hit.token.organizationId, hit.token.tokenId);
+        }
+        return { ...hit.token };
+      }
+    }
+    this.metrics.tokenCacheLookups.inc({ result: usable ? 'miss' : 'bypass' });
+    const generation = this.cache.currentGeneration;
     const stored = await this.tokens.findForAuthentication(parsed.prefix);
     if (!stored || !secretMatches(parsed.secret, stored.secretHash)) return undefined;
     if (stored.revokedAt !== null || !stored.userActive) return undefined;
-    if (stored.lastUsedAt === null || Date.now() - stored.lastUsedAt.getTime() > 60_000) {
-      await this.tokens.touch(stored.organizationId, stored.id);
-    }
-    return {
+    const token: AuthenticatedToken = {
       tokenId: stored.id,
       organizationId: stored.organizationId,
       userId: stored.userId,
       globalRole: stored.globalRole,
     };
+    const lastUsed = stored.lastUsedAt?.getTime() ?? 0;
+    const stale = Date.now() - lastUsed >= LAST_USE_STAMP_INTERVAL_MS;
+    if (stale) this.stampLastUse(token.organizationId, token.tokenId);
+    this.cache.store(key, token, generation, stale ? Date.now() : lastUsed);
+    return { ...token };
+  }
+
+  /** Not awaited: a request never waits for (or fails on) its token's last-use stamp. */
+  private stampLastUse(organizationId: string, tokenId: string): void {
+    this.tokens.touch(organizationId, tokenId).catch((error: unknown) => {
+      this.logger.warn(
+        `last use of token ${tokenId} not recorded: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
   }
 }

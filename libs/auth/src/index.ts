@@ -6,3 +6,4 @@ export * from './support-token.entity.js';
 export * from './support-tokens.repository.js';
 export * from './support-tokens.service.js';
 export * from './token.secret.js';
+export * from './token.cache.js';

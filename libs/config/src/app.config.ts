@@ -73,6 +73,8 @@ const environmentSchema = z.object({
   SCIM_MAX_PAGE_SIZE: positiveInt(1, 10_000).default(1_000),
   SCIM_DEFAULT_PAGE_SIZE: positiveInt(1, 10_000).default(100),
   SCIM_HEAVY_READS_MAX: positiveInt(1, 1_000).default(8),
+  TOKEN_CACHE_TTL_MS: positiveInt(0, 3_600_000).default(30_000),
+  TOKEN_CACHE_MAX_ENTRIES: positiveInt(1, 1_000_000).default(10_000),
   SCIM_HEAVY_READS_PER_ORGANIZATION: positiveInt(1, 1_000).default(4),
   SCIM_LIST_MAX_MEMBERS: positiveInt(1, 1_000_000).default(10_000),
   BOOTSTRAP_DEMO_ORGANIZATION: booleanFromEnv.default(true),
@@ -119,6 +121,11 @@ export interface AppConfig {
   readonly scimHeavyReadsPerOrganization: number;
   /** Member entries one list response (`GET /Groups`, `.search`) may embed; more answer 400 tooMany. */
   readonly scimListMaxMembers: number;
+  /**
+   * Verified API tokens kept in process (evicted on revocation, deactivation or role change through
+   * LISTEN/NOTIFY; the TTL is a backstop); ttlMs 0 = no cache.
+   */
+  readonly tokenCache: { readonly ttlMs: number; readonly maxEntries: number };
   readonly bootstrapDemoOrganization: boolean;
   readonly migrateOnStart: boolean;
   readonly shutdownGraceMs: number;
@@ -178,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     scimMaxPageSize: e.SCIM_MAX_PAGE_SIZE,
     scimDefaultPageSize: e.SCIM_DEFAULT_PAGE_SIZE,
     scimHeavyReadsMax: e.SCIM_HEAVY_READS_MAX,
+    tokenCache: { ttlMs: e.TOKEN_CACHE_TTL_MS, maxEntries: e.TOKEN_CACHE_MAX_ENTRIES },
     scimHeavyReadsPerOrganization: e.SCIM_HEAVY_READS_PER_ORGANIZATION,
     scimListMaxMembers: e.SCIM_LIST_MAX_MEMBERS,
     bootstrapDemoOrganization: e.BOOTSTRAP_DEMO_ORGANIZATION,

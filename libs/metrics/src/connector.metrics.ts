@@ -94,7 +94,14 @@ export class ConnectorMetrics {
 
   readonly tokenVerifications = new Counter({
     name: 'auth_token_verifications_total',
-    help: 'API token verifications (each one a database lookup: there is no token cache yet), by result: valid, or invalid (missing, malformed, unknown, revoked, wrong secret, deactivated user).',
+    help: 'API token verifications, by result: valid, or invalid (missing, malformed, unknown, revoked, wrong secret, deactivated user).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokenCacheLookups = new Counter({
+    name: 'auth_token_cache_lookups_total',
+    help: 'Token cache lookups of well-formed API tokens, by result: hit (no database query), miss (looked up in the database), or bypass (the cache was not usable: notifications not connected, or switched off).',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
@@ -133,6 +140,9 @@ export class ConnectorMetrics {
   });
 
   constructor() {
+    // Every token cache result exists from the start (at 0): a ratio or an alert on it never lacks
+    // a series, and the set of series does not depend on which request came first.
+    for (const result of ['hit', 'miss', 'bypass']) this.tokenCacheLookups.inc({ result }, 0);
     sampledGauge(
       this.registry,
       'db_pool_total_connections',

@@ -9,3 +9,4 @@ export * from './storable-input.js';
 export * from './uuid.js';
 export * from './sql.paging.js';
 export * from './retried-transaction.js';
+export * from './database-notifications.js';

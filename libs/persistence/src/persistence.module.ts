@@ -5,6 +5,7 @@ import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { DataSource } from 'typeorm';
 import { ConnectorMetrics, MetricsModule } from '#metrics';
+import { DatabaseNotifications } from './database-notifications.js';
 import { watchConnectionPool } from './pool.metrics.js';
 import { SqlModule } from './sql.module.js';
 import {
@@ -45,6 +46,7 @@ export class PersistenceModule {
         MetricsModule,
       ],
       providers: [
+        { provide: DatabaseNotifications, useFactory: () => new DatabaseNotifications(settings) },
         {
           // Registers the pool gauges' source; nothing injects it.
           provide: 'PERSISTENCE_POOL_METRICS',
@@ -53,7 +55,7 @@ export class PersistenceModule {
             watchConnectionPool(dataSource, metrics, settings.poolSize),
         },
       ],
-      exports: [TypeOrmModule, ClsModule, SqlModule],
+      exports: [TypeOrmModule, ClsModule, SqlModule, DatabaseNotifications],
     };
   }
 }
