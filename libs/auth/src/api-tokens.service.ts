@@ -119,7 +119,9 @@ export class ApiTokensService {
     const lastUsed = stored.lastUsedAt?.getTime() ?? 0;
     const stale = Date.now() - lastUsed >= LAST_USE_STAMP_INTERVAL_MS;
     if (stale) this.stampLastUse(token.organizationId, token.tokenId);
-    this.cache.store(key, token, generation, stale ? Date.now() : lastUsed);
+    // Only a lookup made while notifications were already live may be kept: a revocation that
+    // committed before the LISTEN began would never evict it.
+    if (usable) this.cache.store(key, token, generation, stale ? Date.now() : lastUsed);
     return { ...token };
   }
 
