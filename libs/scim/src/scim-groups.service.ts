@@ -25,7 +25,7 @@ import {
   type ScimTenant,
 } from '#scim-protocol';
 import { AuditTrail } from '#audit-log';
-import { lockedForWrite, scimListOptions, uniquely } from './scim-resource.support.js';
+import { lockedForWrite, namedIdentifiers, scimListOptions, uniquely } from './scim-resource.support.js';
 import {
   GROUP_FILTER_COLUMNS,
   GROUP_SORT_COLUMNS,
@@ -186,6 +186,9 @@ export class ScimGroupsService {
   }
 
   async create(call: ScimCall, body: unknown): Promise<ScimResult> {
+    // Named before validation, so a refused create is found by its identifiers too.
+    const { externalId, displayName } = namedIdentifiers(body);
+    this.audit.describe({ operation: 'create', resourceType: 'Group', externalId, displayName });
     const resource = normalizeResource('Group', body);
     const state = stateOf(resource);
     this.audit.describe({

@@ -39,3 +39,31 @@ export async function uniquely<T>(write: () => Promise<T>, conflict: (error: unk
     throw ScimError.uniqueness(conflict(error));
   }
 }
+
+/** A top-level string attribute of a body, whatever the case of its name (SCIM names are case-insensitive). */
+function namedString(body: unknown, name: string): string | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (key.toLowerCase() === lower && typeof value === 'string' && value.trim() !== '') return value;
+  }
+  return undefined;
+}
+
+/**
+ * The identifiers a create request names, as its body gives them, before anything is validated: a
+ * request refused for its roles, its values or a conflict is then found in the audit by the
+ * userName, externalId or displayName support is asked about (the audit masks and caps them like
+ * every stored value). `normalize` is the form the resource stores its userName in.
+ */
+export function namedIdentifiers(
+  body: unknown,
+  normalizeUserName?: (userName: string) => string,
+): { userName?: string; externalId?: string; displayName?: string } {
+  const userName = namedString(body, 'userName');
+  return {
+    userName: userName === undefined ? undefined : (normalizeUserName?.(userName) ?? userName),
+    externalId: namedString(body, 'externalId'),
+    displayName: namedString(body, 'displayName'),
+  };
+}

@@ -32,7 +32,7 @@ import {
 } from '#scim-protocol';
 import { normalizeUserName, UsersRepository, type ScimUserState, type UserRow } from '#users';
 import { AuditTrail } from '#audit-log';
-import { lockedForWrite, scimListOptions, uniquely } from './scim-resource.support.js';
+import { lockedForWrite, namedIdentifiers, scimListOptions, uniquely } from './scim-resource.support.js';
 import {
   roleSetOf,
   storedAttributesOf,
@@ -99,6 +99,12 @@ export class ScimUsersService {
 
   async create(call: ScimCall, body: unknown): Promise<ScimResult> {
     const { tenant } = call;
+    // Named before validation, so a refused create is found by its identifiers too.
+    this.audit.describe({
+      operation: 'create',
+      resourceType: 'User',
+      ...namedIdentifiers(body, normalizeUserName),
+    });
     const state = this.stateOf(normalizeResource('User', body));
     this.audit.describe({
       operation: 'create',
