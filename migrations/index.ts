@@ -8,6 +8,7 @@ import { ScrubSecrets1764440000000 } from './1764440000000-scrub-secrets.js';
 import { AuditAggregatedRows1764450000000 } from './1764450000000-audit-aggregated-rows.js';
 import { NormalizeUserNames1764460000000 } from './1764460000000-normalize-user-names.js';
 import { TokenCacheNotifications1764470000000 } from './1764470000000-token-cache-notifications.js';
+import { TokenCacheNotifyTokenHolders1764480000000 } from './1764480000000-token-cache-notify-token-holders.js';
 
 /** In order of application. Add every new migration here (the data source imports classes, not globs). */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AuditAggregatedRows1764450000000,
   NormalizeUserNames1764460000000,
   TokenCacheNotifications1764470000000,
+  TokenCacheNotifyTokenHolders1764480000000,
 ];

@@ -8,6 +8,7 @@ import {
   entraUserBody,
   scimClient,
 } from './support/scim-client.js';
+import { settleAudit } from './support/db-snapshot.js';
 import { seedOrganization, startTestApp, type TestApp } from './support/test-app.js';
 
 /** RFC 7643/7644 details that conformance checkers and Microsoft's Postman collection exercise. */
@@ -23,6 +24,25 @@ describe('SCIM conformance details', () => {
   });
   afterAll(async () => {
     await t.close();
+  });
+
+  it('treats percent-encoded letters in a path as the letters: audited, limited and logged as the route they reach', async () => {
+    const requestId = `encoded-${Date.now()}`;
+    const encoded = await t
+      .http()
+      .post(`/%73cim/${org.organizationId}/%55sers`)
+      .set('Authorization', `Bearer ${org.token}`)
+      .set('Content-Type', 'application/scim+json')
+      .set('X-Request-Id', requestId)
+      .send(JSON.stringify(entraUserBody({ userName: 'encoded@acme.test', externalId: 'acme:encoded' })));
+    expect(encoded.status).toBe(201);
+    expect(encoded.headers['content-type']).toBe('application/scim+json; charset=utf-8');
+    await settleAudit(t);
+    const rows = await t.db.query<{ path: string; operation: string; status: number }>(
+      'SELECT path, operation, status FROM sync_audit_events WHERE request_id = $1',
+      [requestId],
+    );
+    expect(rows).toEqual([{ path: `/scim/${org.organizationId}/Users`, operation: 'create', status: 201 }]);
   });
 
   it('treats a trailing slash as no slash (Microsoft sends GET /Users/?filter=)', async () => {

@@ -402,6 +402,17 @@ describe('the management and audit APIs have limits of their own', () => {
     }
   });
 
+  it('limits a path written with percent-encoded letters like the route it reaches', async () => {
+    const answers = await flood(baseUrl, 60, 8, () => ({
+      path: `/%73cim/${randomUUID()}/Users`,
+      headers: { authorization: wrongToken('111111111111') },
+    }));
+    const statuses = statusesOf(answers);
+    // 10 failures a minute per address reach the token lookup; the rest are refused before it.
+    expect(statuses[429]).toBeGreaterThanOrEqual(40);
+    expect(statuses[401]! + statuses[429]!).toBe(60);
+  });
+
   it('does not limit the OpenAPI document, which reads no database', async () => {
     const statuses = [];
     for (let i = 0; i < 12; i += 1) statuses.push((await t.http().get('/api/docs-json')).status);

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenCache } from '#auth';
 import { DatabaseNotifications } from '#persistence';
@@ -114,6 +115,29 @@ describe('the token cache', () => {
     const before = await cacheLookups();
     expect((await scim(org.organizationId, org.token)).status).toBe(200);
     expect((await cacheLookups()).hit - before.hit).toBe(1);
+  });
+
+  it('notifies for users who hold a token only (deprovisioning thousands of users sends nothing)', async () => {
+    const org = await seedOrganization(t.db.url);
+    const [plain] = await t.db.query<{ id: string }>(
+      `INSERT INTO users (organization_id, kind, user_name, display_name, global_role)
+       VALUES ($1, 'interactive', 'no-token@example.com', 'No token', 'RegularUser') RETURNING id`,
+      [org.organizationId],
+    );
+    const listener = new pg.Client({ connectionString: t.db.url });
+    await listener.connect();
+    try {
+      const received: string[] = [];
+      listener.on('notification', (message) => received.push(message.payload ?? ''));
+      await listener.query('LISTEN token_cache');
+      // Notifications arrive in commit order: if the first change notified, it comes first.
+      await t.db.query('UPDATE users SET active = false WHERE id = $1', [plain!.id]);
+      await t.db.query('UPDATE users SET active = false WHERE id = $1', [org.userId]);
+      await waitFor('the token holder notified', () => received.length, { until: (n) => n >= 1 });
+      expect(received[0]).toBe(`u:${org.organizationId}:${org.userId}`);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('serves nothing from the cache while notifications may be missed, and recovers', async () => {

@@ -93,7 +93,7 @@ export class ApiTokensService {
     const parsed = raw === undefined ? undefined : parseToken(API_TOKEN, raw);
     if (!parsed || raw === undefined) return undefined;
     const usable = this.cache.usable;
-    const key = TokenCache.keyOf(raw);
+    const key = usable ? TokenCache.keyOf(raw) : '';
     if (usable) {
       const hit = this.cache.get(key);
       if (hit) {

@@ -36,6 +36,11 @@ describe('loadConfig', () => {
 
   it.each([
     [{ PORT: 'eighty' }, /^PORT must be a whole number \(got "eighty"\)$/],
+    // The URL carries the password: the message names the variable, never its value.
+    [
+      { DATABASE_URL: 'postgress://app:S3cretPw@db:5432/scim' },
+      /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL$/,
+    ],
     [{ PORT: '70000' }, /^PORT must be at most 65535/],
     [{ MANAGEMENT_PORT: '-1' }, /^MANAGEMENT_PORT must be at least 0/],
     [{ DATABASE_URL: 'http://db' }, /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],

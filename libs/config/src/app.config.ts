@@ -159,7 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const variable = issue.path.join('.');
-        const got = env[variable];
+        // A URL carries the database password: never echoed into a log line or a Job's output.
+        const got = /URL$/.test(variable) ? undefined : env[variable];
         return `${variable} ${issue.message}${got === undefined ? '' : ` (got "${got}")`}`;
       }),
     );

@@ -258,7 +258,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'tokens revoke',
-    summary: 'Revoke an API token at once.',
+    summary: 'Revoke an API token: every replica refuses it within a second.',
     flags: { id: { type: 'string', value: '<tokenId>', required: true, description: "The token's id." } },
     async run({ values, cli, lib }) {
       const revoked = await cli.app.get(lib.ApiTokensService).revoke(required(values, 'id'));

@@ -1,7 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { noteAuditFailure } from '#audit-log';
-import { loggableError } from '../logging/logger.js';
 import { renderError } from './error.renderer.js';
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
@@ -9,7 +8,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   // The audit row of a SCIM request stores exactly what the client was told.
   noteAuditFailure(request, rendered.classified);
   if (rendered.classified.unexpected || rendered.status >= 500) {
-    request.log.error({ err: loggableError(error) }, 'request failed');
+    // The logger's `err` serializer keeps only what cannot leak (logging/logger.ts).
+    request.log.error({ err: error }, 'request failed');
   }
   void reply.status(rendered.status).headers(rendered.headers).type(rendered.contentType).send(rendered.body);
 }

@@ -45,6 +45,23 @@ function tooManyRequests(refusal: { detail: string; retryAfterSeconds: number })
   return error;
 }
 
+/**
+ * A percent-encoded unreserved character is that character (RFC 3986 §6.2.2.2). The router
+ * decodes a path before it matches a route, so without this `/%73cim/...` would reach the SCIM
+ * routes while the audit, the limits and the logs, which read the URL, saw another path. Other
+ * escapes stay as they are (upper-cased, their normal form).
+ */
+export function normalizedUrl(url: string): string {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (!path.includes('%')) return url;
+  const normal = path.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const character = String.fromCharCode(parseInt(hex, 16));
+    return /^[A-Za-z0-9\-._~]$/.test(character) ? character : escape.toUpperCase();
+  });
+  return queryAt === -1 ? normal : `${normal}${url.slice(queryAt)}`;
+}
+
 /** The management and audit APIs; not their OpenAPI document and UI, which touch no database. */
 function isLimitedApiPath(url: string): boolean {
   return url.startsWith('/api/') && !url.startsWith('/api/docs');
@@ -99,6 +116,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
     loggerInstance: logger,
     // One line per request, at completion, with the caller (http/request-log.ts).
     logController: new RequestLogController(logger),
+    rewriteUrl: (request: IncomingMessage) => normalizedUrl(request.url ?? '/'),
     // Honour a caller's (or ingress's) request id when it is sane, so logs can be joined up.
     genReqId: (request: IncomingMessage) =>
       acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
